@@ -1,0 +1,22 @@
+/**
+ * A witness for one VM-entry rule: a state that violates exactly that rule, built from a valid
+ * baseline (./baseline.ts) by a small edit. Property (a) of the conformance suite runs every witness
+ * and requires the catalog's outcome, with that rule as the only failing one.
+ */
+import type { FieldName } from '../../../spec/vtx/vmcs/fields.js';
+import type { VtxState } from '../../../spec/vtx/state.js';
+import type { BuiltinProfileName } from '../../../spec/vtx/profiles/index.js';
+import type { BaselineKind } from '../baseline.js';
+
+export interface EntryWitness {
+  /** Built-in profile to evaluate on; default 'vtx-max' (every feature, so every rule is reachable). */
+  readonly profile?: BuiltinProfileName;
+  /** Valid starting point; default 'ia32e' (64-bit guest). */
+  readonly baseline?: BaselineKind;
+  /** VMCS field values written over the baseline (values are truncated to the field width). */
+  readonly fields?: Partial<Record<FieldName, bigint>>;
+  /** Any further edit of the state (memory, CPU registers, launch state), applied after `fields`. */
+  readonly edit?: (s: VtxState) => VtxState;
+  /** Default: VMLAUNCH (the baseline VMCS is clear). */
+  readonly instruction?: 'VMLAUNCH' | 'VMRESUME';
+}
