@@ -46,6 +46,9 @@ export interface Capabilities {
   readonly maxPhysAddr: number;
   readonly linearAddressWidth: number;
   readonly intel64: boolean;
+  /** The profile's valid-bit masks of IA32_DEBUGCTL and IA32_PERF_GLOBAL_CTRL, as halves. */
+  readonly debugctlValidLo: number; readonly debugctlValidHi: number;
+  readonly perfGlobalCtrlValidLo: number; readonly perfGlobalCtrlValidHi: number;
 }
 
 export const decodeCapabilities = (profile: VtxProfile): Capabilities => {
@@ -94,5 +97,7 @@ export const decodeCapabilities = (profile: VtxProfile): Capabilities => {
     maxPhysAddr: profile.maxPhysAddr,
     linearAddressWidth: profile.linearAddressWidth,
     intel64: profile.intel64,
+    debugctlValidLo: loOf(profile.choices.debugctlValidMask), debugctlValidHi: hiOf(profile.choices.debugctlValidMask),
+    perfGlobalCtrlValidLo: loOf(profile.choices.perfGlobalCtrlValidMask), perfGlobalCtrlValidHi: hiOf(profile.choices.perfGlobalCtrlValidMask),
   };
 };

@@ -66,3 +66,32 @@ export const BOCHS_PENRYN: VtxProfile = {
   cpuid: { sgx: false, rtm: false },
   choices: bochsChoices,
 };
+
+export const BOCHS_SANDY_BRIDGE: VtxProfile = {
+  name: 'bochs-sandy-bridge',
+  description: 'Bochs 2.7 cpu model corei7_sandy_bridge_2600k (EPT without accessed/dirty flags, no VMCS shadowing or VMFUNC)',
+  msrs: {
+    IA32_VMX_BASIC: 0x00d8_1000_0000_002bn,
+    IA32_VMX_PINBASED_CTLS: 0x0000_007f_0000_0016n,
+    IA32_VMX_PROCBASED_CTLS: 0xf7f9_fffe_0401_e172n,
+    IA32_VMX_EXIT_CTLS: 0x007f_ffff_0003_6dffn,
+    IA32_VMX_ENTRY_CTLS: 0x0000_ffff_0000_11ffn,
+    IA32_VMX_MISC: 0x0000_0000_0004_01e0n,
+    IA32_VMX_CR0_FIXED0: 0x8000_0021n,
+    IA32_VMX_CR0_FIXED1: 0xffff_ffffn,
+    IA32_VMX_CR4_FIXED0: 0x2000n,
+    IA32_VMX_CR4_FIXED1: 0x0006_27ffn,
+    IA32_VMX_VMCS_ENUM: 0x34n,
+    IA32_VMX_PROCBASED_CTLS2: 0x0000_00ff_0000_0000n,
+    IA32_VMX_EPT_VPID_CAP: 0x0000_0f01_0611_4141n,
+    IA32_VMX_TRUE_PINBASED_CTLS: 0x0000_007f_0000_0016n,
+    IA32_VMX_TRUE_PROCBASED_CTLS: 0xf7f9_fffe_0400_6172n,
+    IA32_VMX_TRUE_EXIT_CTLS: 0x007f_ffff_0003_6dfbn,
+    IA32_VMX_TRUE_ENTRY_CTLS: 0x0000_ffff_0000_11fbn,
+  },
+  maxPhysAddr: 36,
+  linearAddressWidth: 48,
+  intel64: true,
+  cpuid: { sgx: false, rtm: false },
+  choices: bochsChoices,
+};

@@ -23,7 +23,9 @@ export type CatalogFailure =
    * VM-entry failure: exit reason 80000000H | reason (§26.7). For reason 34 the qualification is the
    * 1-based index of the failing MSR-load entry. `optional`: a processor may instead not check the rule.
    */
-  | { readonly kind: 'entry-failure'; readonly reason: 33 | 34; readonly qualification: number | 'msr-index'; readonly optional?: boolean };
+  | { readonly kind: 'entry-failure'; readonly reason: 33 | 34; readonly qualification: number | 'msr-index'; readonly optional?: boolean }
+  /** The SDM leaves the behaviour undefined (e.g. an MSR-load list longer than IA32_VMX_MISC recommends). */
+  | { readonly kind: 'undefined' };
 
 /** How well the facts behind a rule are established (see shared/facts/vtx-entry-checks.md "conf"). */
 export type Confidence = '2+' | 'S' | '1' | '!';

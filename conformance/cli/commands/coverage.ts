@@ -1,0 +1,16 @@
+/** `vtspec coverage [--json]`: per rule, whether spec, model, reference CPU and tests agree. */
+import { computeCoverage } from '../../vtx/coverage.js';
+
+export const coverageCommand = (opts: { json?: boolean }): void => {
+  const { rules, gaps } = computeCoverage();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ rules, gaps }, null, 2)}\n`);
+  } else {
+    const yes = (b: boolean) => (b ? 'yes' : 'NO ');
+    const out = ['rule                          section       spec model reference tested'];
+    for (const r of rules) out.push(`${r.id.padEnd(30)}${r.section.padEnd(14)}${yes(r.spec)}  ${yes(r.model)}   ${yes(r.reference)}       ${yes(r.tested)}`);
+    out.push('', `${rules.length} VM-entry rules; ${gaps} gap${gaps === 1 ? '' : 's'} (a rule missing from model, reference CPU or tests)`);
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+  if (gaps > 0) process.exitCode = 1;
+};

@@ -1,0 +1,52 @@
+/**
+ * `vtspec explain --arch vtx --state FILE [--profile NAME|FILE] [--json]`: run the VMLAUNCH/VMRESUME
+ * of a state file and print every rule of the VM-entry catalog in evaluation order with its result,
+ * the values of the fields a failing rule reads, then the outcome and everything the SDM permits.
+ */
+import { describeObservation, type Observation } from '../../../spec/vtx/observation.js';
+import { DEFAULT_PROFILE } from '../../../spec/vtx/profiles/index.js';
+import { readField } from '../../../spec/vtx/state.js';
+import { ENTRY_CHECKS, type EntryCheckId } from '../../../spec/vtx/vm-entry/index.js';
+import { decodeCapabilities } from '../../../model/vtx/capabilities.js';
+import { explainEntry, type CheckResult } from '../../../model/vtx/vm-entry/index.js';
+import { loadProfile, loadStateFile, requireVtx } from '../inputs.js';
+import { jsonReplacer } from '../json.js';
+
+const MARK: Record<CheckResult, string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a ', 'not-reached': ' -  ' };
+
+export const explainCommand = (opts: { arch?: string; state: string; profile?: string; json?: boolean; all?: boolean }): void => {
+  requireVtx(opts.arch);
+  const file = loadStateFile(opts.state);
+  const profile = loadProfile(opts.profile ?? file.profile ?? DEFAULT_PROFILE);
+  const instruction = file.instruction ?? 'VMLAUNCH';
+  const { outcome, trace } = explainEntry(decodeCapabilities(profile), file.state, instruction);
+  const vmcs = file.state.currentVmcs === null ? undefined : file.state.vmcs.get(file.state.currentVmcs)?.fields;
+
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({
+      profile: profile.name, instruction, checks: trace,
+      outcome: { canonical: outcome.canonical, permitted: outcome.permitted, undefinedBehaviour: outcome.undefinedBehaviour, failedRules: outcome.failedRules },
+    }, jsonReplacer, 2)}\n`);
+    return;
+  }
+  const out: string[] = [`${instruction} on profile ${profile.name} (${opts.state})`, ''];
+  for (const t of trace) {
+    const spec = ENTRY_CHECKS[t.id as EntryCheckId];
+    if (!opts.all && t.result === 'not-reached') continue;
+    out.push(`${MARK[t.result]}  ${t.id.padEnd(28)} §${t.section.padEnd(12)} ${spec.statement}`);
+    if (t.result === 'fail' && vmcs !== undefined) {
+      for (const f of spec.reads) out.push(`        ${f} = 0x${readField(vmcs, f).toString(16)}`);
+    }
+  }
+  const reached = trace.filter((t) => t.result !== 'not-reached').length;
+  if (!opts.all && reached < trace.length) out.push(`(${trace.length - reached} later rules not reached; --all lists them)`);
+  const show = (o: Observation) => describeObservation(o);
+  out.push('', `outcome: ${show(outcome.canonical)}`);
+  if (outcome.failedRules.length > 0) {
+    out.push(`failing rules: ${outcome.failedRules.map((id) => `${id} (§${ENTRY_CHECKS[id as EntryCheckId]?.section ?? '?'})`).join(', ')}`);
+  }
+  if (outcome.undefinedBehaviour) out.push('permitted: anything (the SDM leaves this behaviour undefined)');
+  else if (outcome.permitted.length > 1) out.push(`permitted (any of): ${outcome.permitted.map(show).join(' | ')}`);
+  else out.push('permitted: only this outcome');
+  process.stdout.write(`${out.join('\n')}\n`);
+};

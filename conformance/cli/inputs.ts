@@ -1,0 +1,47 @@
+/** Reading what a user names on the command line: JSON files, state files, profiles. */
+import { readFileSync } from 'node:fs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { decodeProfile } from '../../spec/codec/profile.js';
+import { formatErrors } from '../../spec/codec/report.js';
+import { decodeStateFile, type StateFile } from '../../spec/codec/state.js';
+import { BUILTIN_PROFILES, BUILTIN_PROFILE_NAMES } from '../../spec/vtx/profiles/index.js';
+import type { VtxProfile } from '../../spec/vtx/profile.js';
+import { fail } from './errors.js';
+
+export const readJson = (path: string): unknown => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail(`${path}: cannot read file${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return fail(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+};
+
+const decodeOrFail = <A>(v: t.Validation<A>, inputName: string): A => {
+  if (isLeft(v)) return fail(...formatErrors(v.left, inputName));
+  return v.right;
+};
+
+export const loadStateFile = (path: string): StateFile => decodeOrFail(decodeStateFile(readJson(path)), path);
+
+/** A built-in profile name, or a path to a profile JSON file. */
+export const loadProfile = (nameOrFile: string): VtxProfile => {
+  if (nameOrFile in BUILTIN_PROFILES) return BUILTIN_PROFILES[nameOrFile as keyof typeof BUILTIN_PROFILES];
+  if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) {
+    return fail(`unknown profile '${nameOrFile}': use one of ${BUILTIN_PROFILE_NAMES.join(', ')}, or a path to a profile JSON file`);
+  }
+  return decodeOrFail(decodeProfile(readJson(nameOrFile)), nameOrFile);
+};
+
+export const requireVtx = (arch: string | undefined): void => {
+  if (arch === undefined || arch === 'vtx') return;
+  if (arch === 'vti') fail('--arch vti: the VT-i model is not implemented yet (tracked as issue 5)');
+  fail(`--arch ${arch}: expected vtx or vti`);
+};

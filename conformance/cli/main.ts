@@ -1,0 +1,63 @@
+/**
+ * The `vtspec` command line. Commands are thin: each parses its options and calls one module.
+ * User errors print one line each and exit 2; see errors.ts.
+ */
+import { Command, CommanderError } from 'commander';
+import { benchCommand } from './commands/bench.js';
+import { catalogCommand } from './commands/catalog.js';
+import { coverageCommand } from './commands/coverage.js';
+import { explainCommand } from './commands/explain.js';
+import { profileListCommand, profileShowCommand } from './commands/profile.js';
+import { reportAndExit } from './errors.js';
+
+const program = new Command()
+  .name('vtspec')
+  .description('An executable, specification-first model of Intel VT-x (and, later, VT-i)')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `vtspec: ${s}` : s) });
+
+program
+  .command('catalog')
+  .description('print the specification as data: VMCS fields, controls, capability MSRs, exit reasons, errors, VM-entry checks')
+  .option('--arch <arch>', 'vtx (vti: not yet implemented)', 'vtx')
+  .option('--json', 'one JSON object (shape documented in the README)')
+  .action(catalogCommand);
+
+program
+  .command('explain')
+  .description('run the VMLAUNCH/VMRESUME of a state file and show every VM-entry check, in order, and the outcome')
+  .option('--arch <arch>', 'vtx', 'vtx')
+  .requiredOption('--state <file>', 'state file (JSON; see examples/)')
+  .option('--profile <name|file>', 'capability profile: a built-in name or a JSON file (default: the state file\'s, else bochs-skylake-x)')
+  .option('--all', 'also list the rules a failure kept from being evaluated')
+  .option('--json', 'machine-readable output')
+  .action(explainCommand);
+
+program
+  .command('coverage')
+  .description('per VM-entry rule: in spec, in model, in reference CPU, witnessed by a test (exit status 1 when there are gaps)')
+  .option('--json', '{"rules": [{"id", "section", "spec", "model", "reference", "tested"}], "gaps": N}')
+  .action(coverageCommand);
+
+program
+  .command('bench')
+  .description('VM-entry evaluations per second: model vs reference CPU on valid and near-boundary states')
+  .option('--json', 'machine-readable output')
+  .option('--ms <milliseconds>', 'measuring time per figure', '1500')
+  .action(benchCommand);
+
+const profile = program.command('profile').description('capability profiles');
+profile.command('list').description('the built-in profiles').action(profileListCommand);
+profile
+  .command('show')
+  .description('decode the capability MSRs of a profile')
+  .argument('<name|file>', 'a built-in profile name or a profile JSON file')
+  .option('--json', 'the profile as JSON (the format profile files use)')
+  .action(profileShowCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  reportAndExit(err);
+}

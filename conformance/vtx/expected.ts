@@ -1,0 +1,18 @@
+/** Does an observation match what the catalog says a rule's violation produces? */
+import type { Observation } from '../../spec/vtx/observation.js';
+import { entryFailureReason } from '../../spec/vtx/observation.js';
+import type { CatalogFailure } from '../../spec/vtx/vm-entry/rule.js';
+
+export const matchesCatalogFailure = (f: CatalogFailure, o: Observation, instruction: 'VMLAUNCH' | 'VMRESUME'): boolean => {
+  switch (f.kind) {
+    case 'fault': return o.kind === 'fault' && o.vector === f.vector;
+    // VMLAUNCH exits with basic reason 20, VMRESUME with 24 (App. C).
+    case 'vm-exit': return o.kind === 'vm-exit' && o.reason === (instruction === 'VMLAUNCH' ? 20 : 24);
+    case 'VMfailInvalid': return o.kind === 'VMfailInvalid';
+    case 'VMfailValid': return o.kind === 'VMfailValid' && o.error === f.error;
+    case 'entry-failure':
+      return o.kind === 'vm-exit' && o.reason === entryFailureReason(f.reason) &&
+        (f.qualification === 'msr-index' ? o.qualification >= 1n : o.qualification === BigInt(f.qualification));
+    case 'undefined': return true;
+  }
+};

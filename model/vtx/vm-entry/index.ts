@@ -1,0 +1,214 @@
+/**
+ * VMLAUNCH / VMRESUME in VMX root operation: the VM-entry sequence of SDM ch. 26 —
+ * (1) basic checks §26.1, strictly ordered; (2) checks on controls §26.2.1 and host state
+ * §26.2.2–26.2.4, "in any order"; (3) guest-state checks §26.3.1 (in any order among themselves) and
+ * loading §26.3.2; (4) MSR loading §26.4; (5) VMLAUNCH marks the VMCS launched.
+ *
+ * Looseness is kept, not resolved: when rules of phase 2 with different error numbers fail, every such
+ * error is permitted (7 and 8); when several guest rules fail, every qualification is permitted; a rule
+ * a processor MAY check (GUEST.INTR.NMI.STI) permits both outcomes; an over-long MSR-load list is
+ * undefined behaviour. The canonical outcome is the first failing rule in catalog order.
+ */
+import { entryFailureReason, observationEqual, type Observation } from '../../../spec/vtx/observation.js';
+import { writeFields, type VtxState } from '../../../spec/vtx/state.js';
+import type { CatalogFailure, EntryPhase } from '../../../spec/vtx/vm-entry/rule.js';
+import { MSR_LOADING_CHECKS } from '../../../spec/vtx/vm-entry/msr-loading.js';
+import type { Capabilities } from '../capabilities.js';
+import { fault, vmFailInvalid, vmFailValid, type Step } from '../flags.js';
+import { BASIC_SEQUENCE, CONTROL_HOST_SEQUENCE, GUEST_SEQUENCE, type SequencedCheck } from './catalog.js';
+import { makeEntryEnv, type EntryEnv, type EntryInstruction } from './env.js';
+import { guestRegisters, hex, loadGuestState } from './load-guest-state.js';
+import { loadMsrList } from './msr-loading.js';
+
+export type { EntryInstruction } from './env.js';
+
+export type CheckResult = 'pass' | 'fail' | 'not-applicable' | 'not-reached';
+
+export interface CheckEvaluation {
+  readonly id: string;
+  readonly section: string;
+  readonly phase: EntryPhase;
+  readonly result: CheckResult;
+}
+
+export interface EntryOutcome {
+  /** What this model does (the first failing rule in catalog order decides). */
+  readonly canonical: Observation;
+  /** Everything the SDM permits, the canonical outcome included. */
+  readonly permitted: readonly Observation[];
+  /** The SDM leaves the behaviour undefined: any observation conforms. */
+  readonly undefinedBehaviour: boolean;
+  /** Rules that failed, canonical first. Empty on success. */
+  readonly failedRules: readonly string[];
+  /** State after the canonical outcome. */
+  readonly state: VtxState;
+}
+
+type Trace = CheckEvaluation[] | undefined;
+
+const record = (trace: Trace, c: { id: string; spec: { section: string; phase: EntryPhase } }, result: CheckResult) => {
+  trace?.push({ id: c.id, section: c.spec.section, phase: c.spec.phase, result });
+};
+
+type Named = { readonly id: string; readonly spec: { readonly section: string; readonly phase: EntryPhase } };
+
+const markNotReached = (trace: Trace, rest: readonly Named[]) => {
+  for (const c of rest) record(trace, c, 'not-reached');
+};
+
+const MSR_SEQUENCE = Object.entries(MSR_LOADING_CHECKS).map(([id, spec]) => ({ id, spec }));
+
+const uniq = (os: readonly Observation[]): Observation[] =>
+  os.filter((o, i) => os.findIndex((p) => observationEqual(o, p)) === i);
+
+const single = (step: Step, failedRules: readonly string[]): EntryOutcome => ({
+  canonical: step.observation, permitted: [step.observation], undefinedBehaviour: false, failedRules, state: step.state,
+});
+
+/** Evaluate one phase: every applicable rule, so that the whole set of failing rules is known. */
+const evaluate = <E>(env: E, seq: readonly SequencedCheck<E>[], trace: Trace): SequencedCheck<E>[] => {
+  const failed: SequencedCheck<E>[] = [];
+  for (const c of seq) {
+    if (c.impl.applies !== undefined && !c.impl.applies(env)) { record(trace, c, 'not-applicable'); continue; }
+    if (c.impl.holds(env)) { record(trace, c, 'pass'); continue; }
+    record(trace, c, 'fail');
+    failed.push(c);
+  }
+  return failed;
+};
+
+const entryFailureExit = (e: EntryEnv, reason: 33 | 34, qualification: number): Step => {
+  const s = e.state;
+  const at = s.currentVmcs!;
+  const region = s.vmcs.get(at)!;
+  const fullReason = entryFailureReason(reason);
+  const vmcs = new Map(s.vmcs);
+  vmcs.set(at, {
+    ...region,
+    fields: writeFields(region.fields, { VM_EXIT_REASON: BigInt(fullReason), EXIT_QUALIFICATION: BigInt(qualification) }),
+  });
+  return { observation: { kind: 'vm-exit', reason: fullReason, qualification: BigInt(qualification) }, state: { ...s, vmcs } };
+};
+
+const basicFailure = (state: VtxState, instruction: EntryInstruction, failure: CatalogFailure): Step => {
+  switch (failure.kind) {
+    case 'fault': return fault(state, failure.vector);
+    case 'vm-exit': return { observation: { kind: 'vm-exit', reason: instruction === 'VMLAUNCH' ? 20 : 24, qualification: 0n }, state };
+    case 'VMfailInvalid': return vmFailInvalid(state);
+    case 'VMfailValid': return vmFailValid(state, failure.error);
+    default: return vmFailInvalid(state);
+  }
+};
+
+/** Phases 3 (after the guest checks passed or only optional rules failed), 4 and 5. */
+const loadAndEnter = (e: EntryEnv, trace: Trace): EntryOutcome => {
+  const guest = loadGuestState(e, e.state.cpu);
+  const list = loadMsrList(e, guest);
+  if (list.kind === 'undefined') {
+    for (const c of MSR_SEQUENCE) record(trace, c, c.id === 'MSRLOAD.COUNT' ? 'fail' : 'not-reached');
+    const step = entryFailureExit(e, 34, e.caps.maxMsrListEntries + 1);
+    return { canonical: step.observation, permitted: [step.observation], undefinedBehaviour: true, failedRules: ['MSRLOAD.COUNT'], state: step.state };
+  }
+  // Entries naming MSRs a processor may lack: failing there is permitted too (see MsrLoadResult).
+  const unknownExits = list.unknownEntries.map((i) => entryFailureExit(e, 34, i).observation);
+  const canonicalUnknown = list.unknownEntries.length > 0 ? entryFailureExit(e, 34, list.unknownEntries[0]!) : null;
+  if (list.kind === 'failed') {
+    for (const c of MSR_SEQUENCE) record(trace, c, c.id === list.rule ? 'fail' : 'pass');
+    const known = entryFailureExit(e, 34, list.index);
+    const canonical = canonicalUnknown ?? known;
+    return {
+      canonical: canonical.observation, permitted: uniq([canonical.observation, ...unknownExits, known.observation]),
+      undefinedBehaviour: false, failedRules: canonicalUnknown ? ['MSRLOAD.WRMSR', list.rule] : [list.rule], state: canonical.state,
+    };
+  }
+  for (const c of MSR_SEQUENCE) record(trace, c, canonicalUnknown && c.id === 'MSRLOAD.WRMSR' ? 'fail' : 'pass');
+  const msrs = { ...guest.msrs };
+  for (const [k, v] of list.msrs) msrs[hex(k)] = v;
+  const loaded = { ...guest, efer: list.efer, msrs };
+  const s = e.state;
+  const at = s.currentVmcs!;
+  const region = s.vmcs.get(at)!;
+  const vmcs = new Map(s.vmcs);
+  if (e.instruction === 'VMLAUNCH') vmcs.set(at, { ...region, launchState: 'launched' });
+  const cpu = guestRegisters(e, loaded, s.cpu, list.msrs);
+  const observation: Observation = { kind: 'vm-entry', guest: loaded };
+  const entered = { observation, state: { ...s, vmx: 'non-root' as const, vmcs, cpu: { ...cpu, efer: list.efer } } };
+  if (canonicalUnknown === null) return single(entered, []);
+  return {
+    canonical: canonicalUnknown.observation, permitted: uniq([canonicalUnknown.observation, ...unknownExits, observation]),
+    undefinedBehaviour: false, failedRules: ['MSRLOAD.WRMSR'], state: canonicalUnknown.state,
+  };
+};
+
+const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, trace: Trace): EntryOutcome => {
+  // Phase 1: §26.1, first failure ends the instruction.
+  const basicEnv = { state, instruction };
+  for (let i = 0; i < BASIC_SEQUENCE.length; i++) {
+    const c = BASIC_SEQUENCE[i]!;
+    if (c.impl.applies !== undefined && !c.impl.applies(basicEnv)) { record(trace, c, 'not-applicable'); continue; }
+    if (c.impl.holds(basicEnv)) { record(trace, c, 'pass'); continue; }
+    record(trace, c, 'fail');
+    markNotReached(trace, [...BASIC_SEQUENCE.slice(i + 1), ...CONTROL_HOST_SEQUENCE, ...GUEST_SEQUENCE, ...MSR_SEQUENCE]);
+    return single(basicFailure(state, instruction, c.spec.failure), [c.id]);
+  }
+  const e = makeEntryEnv(caps, state, instruction, state.vmcs.get(state.currentVmcs!)!.fields);
+
+  // Phase 2: §26.2, any order — every failing rule's error number is permitted.
+  const ctlHost = evaluate(e, CONTROL_HOST_SEQUENCE, trace);
+  if (ctlHost.length > 0) {
+    markNotReached(trace, [...GUEST_SEQUENCE, ...MSR_SEQUENCE]);
+    const errors = new Set<number>();
+    for (const c of ctlHost) {
+      if (c.spec.failure.kind !== 'VMfailValid') continue;
+      errors.add(c.spec.failure.error);
+      for (const n of c.spec.failure.alsoPermitted ?? []) errors.add(n);
+    }
+    const first = ctlHost[0]!.spec.failure;
+    const canonicalError = first.kind === 'VMfailValid' ? first.error : 7;
+    const step = vmFailValid(state, canonicalError);
+    const permitted = [...errors].map((error): Observation => ({ kind: 'VMfailValid', error }));
+    return { canonical: step.observation, permitted: uniq([step.observation, ...permitted]), undefinedBehaviour: false, failedRules: ctlHost.map((c) => c.id), state: step.state };
+  }
+
+  // Phase 3: §26.3.1, any order — every failing rule's qualification is permitted.
+  const guestFailed = evaluate(e, GUEST_SEQUENCE, trace);
+  const isOptional = (c: SequencedCheck<EntryEnv>) => c.spec.failure.kind === 'entry-failure' && c.spec.failure.optional === true;
+  const mandatory = guestFailed.filter((c) => !isOptional(c));
+  const qualification = (c: SequencedCheck<EntryEnv>) =>
+    c.spec.failure.kind === 'entry-failure' && typeof c.spec.failure.qualification === 'number' ? c.spec.failure.qualification : 0;
+  if (guestFailed.length > 0) {
+    const canonicalRule = mandatory[0] ?? guestFailed[0]!;
+    const step = entryFailureExit(e, 33, qualification(canonicalRule));
+    const exits = guestFailed.map((c) => entryFailureExit(e, 33, qualification(c)).observation);
+    const failedRules = [canonicalRule.id, ...guestFailed.filter((c) => c !== canonicalRule).map((c) => c.id)];
+    if (mandatory.length > 0) {
+      markNotReached(trace, MSR_SEQUENCE);
+      return { canonical: step.observation, permitted: uniq([step.observation, ...exits]), undefinedBehaviour: false, failedRules, state: step.state };
+    }
+    // Only rules a processor MAY check failed: not checking them is also permitted.
+    const continued = loadAndEnter(e, trace);
+    return {
+      canonical: step.observation,
+      permitted: uniq([step.observation, ...exits, ...continued.permitted]),
+      undefinedBehaviour: continued.undefinedBehaviour,
+      failedRules,
+      state: step.state,
+    };
+  }
+  return loadAndEnter(e, trace);
+};
+
+/** VMLAUNCH/VMRESUME from `state` on the processor `caps` describes. Pure; never throws on decoded input. */
+export const vmEntry = (caps: Capabilities, state: VtxState, instruction: EntryInstruction): EntryOutcome =>
+  run(caps, state, instruction, undefined);
+
+/** The same, with every rule of the catalog listed in evaluation order and its result. */
+export const explainEntry = (caps: Capabilities, state: VtxState, instruction: EntryInstruction) => {
+  const trace: CheckEvaluation[] = [];
+  const outcome = run(caps, state, instruction, trace);
+  return { outcome, trace };
+};
+
+/** `observed` is something the SDM permits for this entry. */
+export const conforms = (observed: Observation, outcome: EntryOutcome): boolean =>
+  outcome.undefinedBehaviour || outcome.permitted.some((p) => observationEqual(observed, p));

@@ -1,0 +1,101 @@
+/**
+ * §26.3.2 "Loading Guest State": what a successful VM entry puts in the registers, read from the
+ * guest-state area under the VM-entry controls. Event injection (§26.5) is not part of this step.
+ */
+import type { LoadedGuestState, LoadedSegment } from '../../../spec/vtx/observation.js';
+import type { CpuRegisters } from '../../../spec/vtx/state.js';
+import { MSR } from '../../../spec/vtx/state.js';
+import { bigOf } from '../u64.js';
+import { F, lo, hi, type EntryEnv } from './env.js';
+
+/** CR0 bits a VM entry never modifies (§26.3.2.1): ET (4), 15:6, 17, 28:19, NW (29), CD (30), 63:32. */
+const CR0_KEEP = 0xffff_ffff_0000_0000n | 0x10n | 0xffc0n | 0x2_0000n | 0x1ff8_0000n | 0x6000_0000n;
+const EFER_LME = 1n << 8n;
+const EFER_LMA = 1n << 10n;
+
+const field = (e: EntryEnv, f: number): bigint => bigOf(lo(e, f), hi(e, f));
+
+const SEGMENT_FIELDS = {
+  es: [F.GUEST_ES_SELECTOR, F.GUEST_ES_BASE, F.GUEST_ES_LIMIT, F.GUEST_ES_AR_BYTES],
+  cs: [F.GUEST_CS_SELECTOR, F.GUEST_CS_BASE, F.GUEST_CS_LIMIT, F.GUEST_CS_AR_BYTES],
+  ss: [F.GUEST_SS_SELECTOR, F.GUEST_SS_BASE, F.GUEST_SS_LIMIT, F.GUEST_SS_AR_BYTES],
+  ds: [F.GUEST_DS_SELECTOR, F.GUEST_DS_BASE, F.GUEST_DS_LIMIT, F.GUEST_DS_AR_BYTES],
+  fs: [F.GUEST_FS_SELECTOR, F.GUEST_FS_BASE, F.GUEST_FS_LIMIT, F.GUEST_FS_AR_BYTES],
+  gs: [F.GUEST_GS_SELECTOR, F.GUEST_GS_BASE, F.GUEST_GS_LIMIT, F.GUEST_GS_AR_BYTES],
+  ldtr: [F.GUEST_LDTR_SELECTOR, F.GUEST_LDTR_BASE, F.GUEST_LDTR_LIMIT, F.GUEST_LDTR_AR_BYTES],
+  tr: [F.GUEST_TR_SELECTOR, F.GUEST_TR_BASE, F.GUEST_TR_LIMIT, F.GUEST_TR_AR_BYTES],
+} as const;
+
+/** An unusable register has only its selector defined after entry (§26.3.2.2); TR is never unusable. */
+const segment = (e: EntryEnv, [sel, base, limit, ar]: readonly [number, number, number, number]): LoadedSegment => {
+  const accessRights = lo(e, ar);
+  const unusable = ((accessRights >>> 16) & 1) === 1;
+  return unusable
+    ? { selector: lo(e, sel), unusable }
+    : { selector: lo(e, sel), unusable, base: field(e, base), limit: lo(e, limit), accessRights };
+};
+
+export const loadGuestState = (e: EntryEnv, before: CpuRegisters): LoadedGuestState => {
+  const loadDebug = ((e.entry >>> 2) & 1) === 1;
+  const cr0 = (field(e, F.GUEST_CR0) & ~CR0_KEEP) | (before.cr0 & CR0_KEEP);
+  const pg = (cr0 >> 31n) & 1n;
+  let efer: bigint;
+  if ((e.entry >>> 15) & 1) {
+    efer = field(e, F.GUEST_IA32_EFER);
+  } else {
+    // Without "load IA32_EFER", LMA follows "IA-32e mode guest" and LME does too when paging is on.
+    const ia32e = e.ia32e ? 1n : 0n;
+    efer = (before.efer & ~EFER_LMA) | (ia32e << 10n);
+    if (pg === 1n) efer = (efer & ~EFER_LME) | (ia32e << 8n);
+  }
+  const msrs: Record<string, bigint> = {
+    [hex(MSR.IA32_SYSENTER_CS)]: BigInt(lo(e, F.GUEST_SYSENTER_CS)),
+    [hex(MSR.IA32_SYSENTER_ESP)]: field(e, F.GUEST_SYSENTER_ESP),
+    [hex(MSR.IA32_SYSENTER_EIP)]: field(e, F.GUEST_SYSENTER_EIP),
+  };
+  if (loadDebug) msrs[hex(MSR.IA32_DEBUGCTL)] = field(e, F.GUEST_IA32_DEBUGCTL);
+  if ((e.entry >>> 13) & 1) msrs[hex(MSR.IA32_PERF_GLOBAL_CTRL)] = field(e, F.GUEST_IA32_PERF_GLOBAL_CTRL);
+  if ((e.entry >>> 14) & 1) msrs[hex(MSR.IA32_PAT)] = field(e, F.GUEST_IA32_PAT);
+  if ((e.entry >>> 16) & 1) msrs[hex(MSR.IA32_BNDCFGS)] = field(e, F.GUEST_BNDCFGS);
+  return {
+    cr0,
+    cr3: field(e, F.GUEST_CR3),
+    cr4: field(e, F.GUEST_CR4),
+    // §26.3.2.1: with "load debug controls", DR7 bits 12, 15:14 read 0 and bit 10 reads 1.
+    dr7: loadDebug ? (field(e, F.GUEST_DR7) & ~0xd000n) | 0x400n : before.dr7,
+    rsp: field(e, F.GUEST_RSP),
+    rip: field(e, F.GUEST_RIP),
+    rflags: field(e, F.GUEST_RFLAGS),
+    efer,
+    es: segment(e, SEGMENT_FIELDS.es),
+    cs: segment(e, SEGMENT_FIELDS.cs),
+    ss: segment(e, SEGMENT_FIELDS.ss),
+    ds: segment(e, SEGMENT_FIELDS.ds),
+    fs: segment(e, SEGMENT_FIELDS.fs),
+    gs: segment(e, SEGMENT_FIELDS.gs),
+    ldtr: segment(e, SEGMENT_FIELDS.ldtr),
+    tr: segment(e, SEGMENT_FIELDS.tr),
+    gdtrBase: field(e, F.GUEST_GDTR_BASE),
+    gdtrLimit: lo(e, F.GUEST_GDTR_LIMIT),
+    idtrBase: field(e, F.GUEST_IDTR_BASE),
+    idtrLimit: lo(e, F.GUEST_IDTR_LIMIT),
+    msrs,
+  };
+};
+
+export const hex = (n: number): string => `0x${n.toString(16)}`;
+
+/** The processor registers after entry: the loaded guest state, CPL from SS.DPL (§26.3.2.2). */
+export const guestRegisters = (e: EntryEnv, g: LoadedGuestState, before: CpuRegisters, msrList: ReadonlyMap<number, bigint>): CpuRegisters => {
+  const msrs = new Map(before.msrs);
+  for (const [k, v] of Object.entries(g.msrs)) msrs.set(Number(k), v);
+  for (const [k, v] of msrList) msrs.set(k, v);
+  return {
+    ...before,
+    cr0: g.cr0, cr3: g.cr3, cr4: g.cr4, dr7: g.dr7, rsp: g.rsp, rip: g.rip, rflags: g.rflags, efer: g.efer,
+    cpl: (lo(e, F.GUEST_SS_AR_BYTES) >>> 5) & 3,
+    csL: ((lo(e, F.GUEST_CS_AR_BYTES) >>> 13) & 1) === 1,
+    blockingByMovSs: false,
+    msrs,
+  };
+};

@@ -1,0 +1,102 @@
+/**
+ * Loading guest state on a VM entry whose checks passed (SDM §26.3.2). The result is pending: MSR
+ * loading (§26.4) may still fail, and only then is the whole entry committed to the machine.
+ *
+ * What is reported (LoadedGuestState): CR0/CR3/CR4, DR7, RSP/RIP/RFLAGS, IA32_EFER, the eight segment
+ * registers (an unusable one with only its selector and the unusable flag, §26.3.2.2), GDTR/IDTR, and
+ * the MSRs loaded from VMCS fields: IA32_SYSENTER_CS/ESP/EIP always; IA32_DEBUGCTL, IA32_PAT,
+ * IA32_PERF_GLOBAL_CTRL, IA32_BNDCFGS when their VM-entry controls are 1. CET, PKRS, UINV, FRED,
+ * RTIT and LBR state are not loaded by this CPU (post-2016, outside this reference's scope).
+ */
+import type { LoadedSegment } from '../../../../spec/vtx/observation.js';
+import { bitOf, type EntryContext } from './context.js';
+import { EFER_LMA, EFER_LME } from './msr-values.js';
+
+/** CR0 bits a VM entry never modifies: ET (4), 15:6, 17, 28:19, NW (29), CD (30). */
+const CR0_KEEP = 0x10n | 0xffc0n | 0x2_0000n | 0x1ff8_0000n | 0x6000_0000n;
+
+export type SegKey = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs' | 'ldtr' | 'tr';
+export const SEG_KEYS: readonly SegKey[] = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'];
+
+export interface PendingGuest {
+  cr0: bigint;
+  cr3: bigint;
+  cr4: bigint;
+  dr7: bigint;
+  rsp: bigint;
+  rip: bigint;
+  rflags: bigint;
+  efer: bigint;
+  cpl: number;
+  csL: boolean;
+  blockingByMovSs: boolean;
+  segments: Record<SegKey, LoadedSegment>;
+  gdtrBase: bigint;
+  gdtrLimit: number;
+  idtrBase: bigint;
+  idtrLimit: number;
+  /** MSRs written by this entry, by index, in the order written (fields first, then the MSR-load list). */
+  msrs: Map<number, bigint>;
+  /** Internal MSRs updated without being reported (FS.base, GS.base). */
+  silentMsrs: Map<number, bigint>;
+}
+
+const loadSegment = (c: EntryContext, key: SegKey): LoadedSegment => {
+  const n = key.toUpperCase() as 'ES';
+  const selector = Number(c.f(`GUEST_${n}_SELECTOR`));
+  const ar = c.f(`GUEST_${n}_AR_BYTES`);
+  if ((ar & 0x1_0000n) !== 0n) return { selector, unusable: true };
+  return {
+    selector, unusable: false, base: c.f(`GUEST_${n}_BASE`), limit: Number(c.f(`GUEST_${n}_LIMIT`)), accessRights: Number(ar),
+  };
+};
+
+export const loadGuestState = (c: EntryContext): PendingGuest => {
+  const cpu = c.m.cpu;
+  const cr0 = (cpu.cr0 & CR0_KEEP) | (c.f('GUEST_CR0') & ~CR0_KEEP);
+  const loadDebug = c.on('entry.LOAD_DEBUG_CONTROLS');
+  // DR7: bits 12, 15:14 cleared and bit 10 set as the register requires.
+  const dr7 = loadDebug ? (c.f('GUEST_DR7') & ~0xd000n) | 0x400n : cpu.dr7;
+
+  let efer: bigint;
+  if (c.on('entry.LOAD_IA32_EFER')) {
+    efer = c.f('GUEST_IA32_EFER');
+  } else {
+    // LMA := "IA-32e mode guest"; LME too, but only when the new CR0.PG is 1 (else unchanged).
+    efer = c.ia32e ? cpu.efer | EFER_LMA : cpu.efer & ~EFER_LMA;
+    if (bitOf(cr0, 31)) efer = c.ia32e ? efer | EFER_LME : efer & ~EFER_LME;
+  }
+
+  const msrs = new Map<number, bigint>();
+  msrs.set(0x174, c.f('GUEST_SYSENTER_CS'));
+  msrs.set(0x175, c.f('GUEST_SYSENTER_ESP'));
+  msrs.set(0x176, c.f('GUEST_SYSENTER_EIP'));
+  if (loadDebug) msrs.set(0x1d9, c.f('GUEST_IA32_DEBUGCTL'));
+  if (c.on('entry.LOAD_IA32_PERF_GLOBAL_CTRL')) msrs.set(0x38f, c.f('GUEST_IA32_PERF_GLOBAL_CTRL'));
+  if (c.on('entry.LOAD_IA32_PAT')) msrs.set(0x277, c.f('GUEST_IA32_PAT'));
+  if (c.on('entry.LOAD_IA32_BNDCFGS')) msrs.set(0xd90, c.f('GUEST_BNDCFGS'));
+
+  const segments = {} as Record<SegKey, LoadedSegment>;
+  for (const k of SEG_KEYS) segments[k] = loadSegment(c, k);
+
+  return {
+    cr0,
+    cr3: c.f('GUEST_CR3'),
+    cr4: c.f('GUEST_CR4'),
+    dr7,
+    rsp: c.f('GUEST_RSP'),
+    rip: c.f('GUEST_RIP'),
+    rflags: c.f('GUEST_RFLAGS'),
+    efer,
+    cpl: Number((c.f('GUEST_SS_AR_BYTES') >> 5n) & 3n), // SS.DPL is always loaded: it is the new CPL
+    csL: c.ia32e && bitOf(c.f('GUEST_CS_AR_BYTES'), 13),
+    blockingByMovSs: bitOf(c.f('GUEST_INTERRUPTIBILITY_INFO'), 1),
+    segments,
+    gdtrBase: c.f('GUEST_GDTR_BASE'),
+    gdtrLimit: Number(c.f('GUEST_GDTR_LIMIT')),
+    idtrBase: c.f('GUEST_IDTR_BASE'),
+    idtrLimit: Number(c.f('GUEST_IDTR_LIMIT')),
+    msrs,
+    silentMsrs: new Map([[0xc000_0100, c.f('GUEST_FS_BASE')], [0xc000_0101, c.f('GUEST_GS_BASE')]]),
+  };
+};

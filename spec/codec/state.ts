@@ -1,0 +1,222 @@
+/**
+ * State files: a VtxState as JSON, optionally with the instruction to run and the profile to run it
+ * on (`vtspec explain state.json`, `vtspec run`). Shape:
+ *
+ * ```json
+ * {
+ *   "vmx": "root",                       // "outside" | "root" | "non-root"            (required)
+ *   "cpu": { "cr0": "0x80000021", "cpl": 0, "msrs": { "0x3a": "0x5" }, ... },       (optional)
+ *   "vmxonPointer": "0x1000",            // hex or null                               (required)
+ *   "currentVmcs": "0x2000",             // hex or null (null = FFFFFFFF_FFFFFFFFH)   (required)
+ *   "dualMonitorActive": false,          //                                           (optional)
+ *   "vmcs": { "0x2000": { "launchState": "clear", "fields": { "GUEST_RIP": "0x1000" } } }, (required)
+ *   "memory": { "0x3000": "0x1d9" },     // 64-bit words at 8-byte-aligned addresses  (optional)
+ *   "instruction": "VMLAUNCH",           // "VMLAUNCH" | "VMRESUME"                   (optional)
+ *   "profile": "bochs-skylake-x"         // a built-in profile name or a file         (optional)
+ * }
+ * ```
+ *
+ * Every `cpu` key is optional; DEFAULT_CPU gives the defaults (protected 64-bit mode at CPL 0 with
+ * VMX enabled). `cpu.msrs` is merged over the default MSRs (IA32_FEATURE_CONTROL = 5: locked, VMXON
+ * outside SMX allowed); write `"0x3a": "0x0"` to model an unlocked MSR. VMCS field names are those
+ * of VMCS_FIELDS; fields not listed are 0. Values are hex strings (or integers below 2^53) no wider
+ * than the field. Unknown keys anywhere are errors. The encoder writes the same shape with hex
+ * strings (all cpu keys, the non-zero VMCS fields), so decode(encode(s)) equals s.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { FIELD_BY_NAME, fieldBits } from '../vtx/vmcs/encoding.js';
+import { VMCS_FIELDS, type FieldName } from '../vtx/vmcs/fields.js';
+import {
+  emptyVmcsImage, readField, writeFields, NO_CURRENT_VMCS, MSR,
+  type CpuRegisters, type VmcsImage, type VmcsRegion, type VtxState, type LaunchState, type VmxMode,
+} from '../vtx/state.js';
+import { hex64, hexBits, parseUnsigned, toHex, widthMessage } from './hex.js';
+import { bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
+
+export type EntryInstruction = 'VMLAUNCH' | 'VMRESUME';
+
+export interface StateFile {
+  readonly state: VtxState;
+  readonly instruction?: EntryInstruction;
+  readonly profile?: string;
+}
+
+/** The MSRs a state has unless it says otherwise. */
+export const DEFAULT_MSRS: ReadonlyMap<number, bigint> = new Map([[MSR.IA32_FEATURE_CONTROL, 0x5n]]);
+
+/**
+ * Defaults of every `cpu` key: protected mode with paging, 64-bit code (EFER.LME|LMA|NXE, CS.L = 1)
+ * at CPL 0; CR0 = PE|NE|PG, CR4 = PAE|VMXE, RFLAGS = 2 (the reserved bit 1), DR7 = 400H (its reset
+ * value); not in SMM or SMX, A20M off, no MOV-SS blocking.
+ */
+export const DEFAULT_CPU: CpuRegisters = {
+  cr0: 0x8000_0021n,
+  cr3: 0n,
+  cr4: 0x2020n,
+  dr7: 0x400n,
+  rsp: 0n,
+  rip: 0n,
+  rflags: 0x2n,
+  efer: 0xd00n,
+  cpl: 0,
+  csL: true,
+  inSmm: false,
+  inSmx: false,
+  a20m: false,
+  blockingByMovSs: false,
+  msrs: DEFAULT_MSRS,
+};
+
+/** An object whose keys are hex numbers (addresses, MSR indices), decoded to a Map. */
+const hexKeyedMap = <K, V, O>(
+  name: string,
+  keyBits: number,
+  align: number,
+  toKey: (k: bigint) => K,
+  fromKey: (k: K) => string,
+  value: t.Type<V, O, unknown>,
+): t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown> =>
+  new t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown>(
+    name,
+    (u): u is ReadonlyMap<K, V> => u instanceof Map,
+    (u, c) => {
+      if (!isPlainObject(u)) return t.failure(u, c, `expected an object, got ${describeValue(u)}`);
+      const errors: t.Errors = [];
+      const out = new Map<K, V>();
+      for (const [key, raw] of Object.entries(u)) {
+        const k = parseUnsigned(key);
+        const at = t.appendContext(c, key, value, raw);
+        if (typeof k === 'string') {
+          errors.push({ value: key, context: at, message: `expected a hex key like "0x1000", got key ${JSON.stringify(key)}` });
+          continue;
+        }
+        if (k >> BigInt(keyBits) !== 0n) {
+          errors.push({ value: key, context: at, message: `key: ${widthMessage(keyBits, k)}` });
+          continue;
+        }
+        if (k % BigInt(align) !== 0n) {
+          errors.push({ value: key, context: at, message: `key: expected an address aligned to ${align} bytes, got ${toHex(k)}` });
+          continue;
+        }
+        const v = validateAt(value, raw, c, key, errors);
+        if (v !== undefined) out.set(toKey(k), v);
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out);
+    },
+    (m) => Object.fromEntries([...m].map(([k, v]) => [fromKey(k), value.encode(v)])),
+  );
+
+const FIELD_NAMES = VMCS_FIELDS.map((f) => f.name) as readonly FieldName[];
+
+/** `{ "<FieldName>": hex }` → compact VMCS image; each value checked against the field's width. */
+const vmcsFieldsCodec = new t.Type<VmcsImage, Record<string, string>, unknown>(
+  'fields',
+  (u): u is VmcsImage => Array.isArray(u),
+  (u, c) => {
+    if (!isPlainObject(u)) return t.failure(u, c, `expected an object, got ${describeValue(u)}`);
+    const errors: t.Errors = [];
+    const values: Partial<Record<FieldName, bigint>> = {};
+    for (const [name, raw] of Object.entries(u)) {
+      const spec = FIELD_BY_NAME.get(name);
+      if (spec === undefined) {
+        errors.push({
+          value: raw,
+          context: t.appendContext(c, name, t.never, raw),
+          message: 'unknown VMCS field (names are those of VMCS_FIELDS, e.g. GUEST_RIP)',
+        });
+        continue;
+      }
+      const v = validateAt(hexBits(fieldBits(spec.encoding)), raw, c, name, errors);
+      if (v !== undefined) values[name as FieldName] = v;
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(writeFields(emptyVmcsImage(), values));
+  },
+  (image) => {
+    const out: Record<string, string> = {};
+    for (const name of FIELD_NAMES) {
+      const v = readField(image, name);
+      if (v !== 0n) out[name] = toHex(v);
+    }
+    return out;
+  },
+);
+
+const vmcsRegionCodec = strictObject('VMCS region', {
+  launchState: literals<LaunchState>('launchState', ['clear', 'launched']),
+  fields: vmcsFieldsCodec,
+}, {});
+
+const msrsCodec = hexKeyedMap<number, bigint, string>('msrs', 32, 1, Number, (k) => toHex(k), hex64);
+
+const cpuCodec = strictObject('cpu', {}, {
+  cr0: hex64, cr3: hex64, cr4: hex64, dr7: hex64, rsp: hex64, rip: hex64, rflags: hex64, efer: hex64,
+  cpl: intRange('cpl', 0, 3),
+  csL: bool, inSmm: bool, inSmx: bool, a20m: bool, blockingByMovSs: bool,
+  msrs: msrsCodec,
+});
+
+const stateShape = strictObject('state', {
+  vmx: literals<VmxMode>('vmx', ['outside', 'root', 'non-root']),
+  vmxonPointer: nullable(hex64),
+  currentVmcs: nullable(hex64),
+  vmcs: hexKeyedMap<bigint, t.TypeOf<typeof vmcsRegionCodec>, t.OutputOf<typeof vmcsRegionCodec>>(
+    'vmcs', 64, 1, (k) => k, (k) => toHex(k), vmcsRegionCodec),
+}, {
+  cpu: cpuCodec,
+  dualMonitorActive: bool,
+  memory: hexKeyedMap<bigint, bigint, string>('memory', 64, 8, (k) => k, (k) => toHex(k), hex64),
+  instruction: literals<EntryInstruction>('instruction', ['VMLAUNCH', 'VMRESUME']),
+  profile: str,
+});
+
+export type StateJson = t.OutputOf<typeof stateShape>;
+
+const toStateFile = (s: t.TypeOf<typeof stateShape>): StateFile => {
+  const cpuIn = s.cpu ?? {};
+  const cpu: CpuRegisters = {
+    ...DEFAULT_CPU,
+    ...cpuIn,
+    msrs: new Map([...DEFAULT_MSRS, ...(cpuIn.msrs ?? new Map<number, bigint>())]),
+  };
+  const vmcs = new Map<bigint, VmcsRegion>([...s.vmcs].map(([a, r]) => [a, { launchState: r.launchState, fields: r.fields }]));
+  const state: VtxState = {
+    vmx: s.vmx,
+    cpu,
+    vmxonPointer: s.vmxonPointer,
+    currentVmcs: s.currentVmcs === NO_CURRENT_VMCS ? null : s.currentVmcs,
+    dualMonitorActive: s.dualMonitorActive ?? false,
+    vmcs,
+    memory: s.memory ?? new Map<bigint, bigint>(),
+  };
+  return {
+    state,
+    ...(s.instruction === undefined ? {} : { instruction: s.instruction }),
+    ...(s.profile === undefined ? {} : { profile: s.profile }),
+  };
+};
+
+export const StateFileCodec = new t.Type<StateFile, StateJson, unknown>(
+  'StateFile',
+  (u): u is StateFile => isPlainObject(u) && isPlainObject(u['state']),
+  (u, c) => {
+    const r = stateShape.validate(u, c);
+    return isLeft(r) ? r : t.success(toStateFile(r.right));
+  },
+  (f) => stateShape.encode({
+    vmx: f.state.vmx,
+    cpu: { ...f.state.cpu },
+    vmxonPointer: f.state.vmxonPointer,
+    currentVmcs: f.state.currentVmcs,
+    dualMonitorActive: f.state.dualMonitorActive,
+    vmcs: f.state.vmcs,
+    memory: f.state.memory,
+    ...(f.instruction === undefined ? {} : { instruction: f.instruction }),
+    ...(f.profile === undefined ? {} : { profile: f.profile }),
+  }),
+);
+
+export const decodeStateFile = (u: unknown): t.Validation<StateFile> => StateFileCodec.decode(u);
+export const encodeStateFile = (f: StateFile): StateJson => StateFileCodec.encode(f);
+/** Encode a bare state (no instruction, no profile). */
+export const encodeState = (state: VtxState): StateJson => StateFileCodec.encode({ state });
