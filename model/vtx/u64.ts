@@ -31,6 +31,7 @@ export const toNumber = (lo: number, hi: number): number => hi * 0x1_0000_0000 +
 
 export const bit = (value: number, n: number): boolean => ((value >>> n) & 1) === 1;
 
-export const bigOf = (lo: number, hi: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+/** Most VMCS values have a zero upper half: skip the shift and the OR for them (measured: bench). */
+export const bigOf = (lo: number, hi: number): bigint => (hi !== 0 ? (BigInt(hi) << 32n) | BigInt(lo) : lo === 0 ? 0n : BigInt(lo));
 export const loOf = (v: bigint): number => Number(v & 0xffff_ffffn);
 export const hiOf = (v: bigint): number => Number((v >> 32n) & 0xffff_ffffn);

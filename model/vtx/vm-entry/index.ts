@@ -69,8 +69,8 @@ const single = (step: Step, failedRules: readonly string[]): EntryOutcome => ({
 const evaluate = <E>(env: E, seq: readonly SequencedCheck<E>[], trace: Trace): SequencedCheck<E>[] => {
   const failed: SequencedCheck<E>[] = [];
   for (const c of seq) {
-    if (c.impl.applies !== undefined && !c.impl.applies(env)) { record(trace, c, 'not-applicable'); continue; }
-    if (c.impl.holds(env)) { record(trace, c, 'pass'); continue; }
+    if (c.applies !== null && !c.applies(env)) { record(trace, c, 'not-applicable'); continue; }
+    if (c.holds(env)) { record(trace, c, 'pass'); continue; }
     record(trace, c, 'fail');
     failed.push(c);
   }
@@ -122,9 +122,12 @@ const loadAndEnter = (e: EntryEnv, trace: Trace): EntryOutcome => {
     };
   }
   for (const c of MSR_SEQUENCE) record(trace, c, canonicalUnknown && c.id === 'MSRLOAD.WRMSR' ? 'fail' : 'pass');
-  const msrs = { ...guest.msrs };
-  for (const [k, v] of list.msrs) msrs[hex(k)] = v;
-  const loaded = { ...guest, efer: list.efer, msrs };
+  let loaded = guest;
+  if (list.msrs.size > 0 || list.efer !== guest.efer) {
+    const msrs = { ...guest.msrs };
+    for (const [k, v] of list.msrs) msrs[hex(k)] = v;
+    loaded = { ...guest, efer: list.efer, msrs };
+  }
   const s = e.state;
   const at = s.currentVmcs!;
   const region = s.vmcs.get(at)!;
@@ -132,7 +135,7 @@ const loadAndEnter = (e: EntryEnv, trace: Trace): EntryOutcome => {
   if (e.instruction === 'VMLAUNCH') vmcs.set(at, { ...region, launchState: 'launched' });
   const cpu = guestRegisters(e, loaded, s.cpu, list.msrs);
   const observation: Observation = { kind: 'vm-entry', guest: loaded };
-  const entered = { observation, state: { ...s, vmx: 'non-root' as const, vmcs, cpu: { ...cpu, efer: list.efer } } };
+  const entered = { observation, state: { ...s, vmx: 'non-root' as const, vmcs, cpu } };
   if (canonicalUnknown === null) return single(entered, []);
   return {
     canonical: canonicalUnknown.observation, permitted: uniq([canonicalUnknown.observation, ...unknownExits, observation]),
@@ -145,8 +148,8 @@ const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction,
   const basicEnv = { state, instruction };
   for (let i = 0; i < BASIC_SEQUENCE.length; i++) {
     const c = BASIC_SEQUENCE[i]!;
-    if (c.impl.applies !== undefined && !c.impl.applies(basicEnv)) { record(trace, c, 'not-applicable'); continue; }
-    if (c.impl.holds(basicEnv)) { record(trace, c, 'pass'); continue; }
+    if (c.applies !== null && !c.applies(basicEnv)) { record(trace, c, 'not-applicable'); continue; }
+    if (c.holds(basicEnv)) { record(trace, c, 'pass'); continue; }
     record(trace, c, 'fail');
     markNotReached(trace, [...BASIC_SEQUENCE.slice(i + 1), ...CONTROL_HOST_SEQUENCE, ...GUEST_SEQUENCE, ...MSR_SEQUENCE]);
     return single(basicFailure(state, instruction, c.spec.failure), [c.id]);

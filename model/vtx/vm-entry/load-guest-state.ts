@@ -15,6 +15,16 @@ const EFER_LMA = 1n << 10n;
 
 const field = (e: EntryEnv, f: number): bigint => bigOf(lo(e, f), hi(e, f));
 
+const KEY = {
+  SYSENTER_CS: `0x${MSR.IA32_SYSENTER_CS.toString(16)}`,
+  SYSENTER_ESP: `0x${MSR.IA32_SYSENTER_ESP.toString(16)}`,
+  SYSENTER_EIP: `0x${MSR.IA32_SYSENTER_EIP.toString(16)}`,
+  DEBUGCTL: `0x${MSR.IA32_DEBUGCTL.toString(16)}`,
+  PERF_GLOBAL_CTRL: `0x${MSR.IA32_PERF_GLOBAL_CTRL.toString(16)}`,
+  PAT: `0x${MSR.IA32_PAT.toString(16)}`,
+  BNDCFGS: `0x${MSR.IA32_BNDCFGS.toString(16)}`,
+} as const;
+
 const SEGMENT_FIELDS = {
   es: [F.GUEST_ES_SELECTOR, F.GUEST_ES_BASE, F.GUEST_ES_LIMIT, F.GUEST_ES_AR_BYTES],
   cs: [F.GUEST_CS_SELECTOR, F.GUEST_CS_BASE, F.GUEST_CS_LIMIT, F.GUEST_CS_AR_BYTES],
@@ -49,14 +59,14 @@ export const loadGuestState = (e: EntryEnv, before: CpuRegisters): LoadedGuestSt
     if (pg === 1n) efer = (efer & ~EFER_LME) | (ia32e << 8n);
   }
   const msrs: Record<string, bigint> = {
-    [hex(MSR.IA32_SYSENTER_CS)]: BigInt(lo(e, F.GUEST_SYSENTER_CS)),
-    [hex(MSR.IA32_SYSENTER_ESP)]: field(e, F.GUEST_SYSENTER_ESP),
-    [hex(MSR.IA32_SYSENTER_EIP)]: field(e, F.GUEST_SYSENTER_EIP),
+    [KEY.SYSENTER_CS]: BigInt(lo(e, F.GUEST_SYSENTER_CS)),
+    [KEY.SYSENTER_ESP]: field(e, F.GUEST_SYSENTER_ESP),
+    [KEY.SYSENTER_EIP]: field(e, F.GUEST_SYSENTER_EIP),
   };
-  if (loadDebug) msrs[hex(MSR.IA32_DEBUGCTL)] = field(e, F.GUEST_IA32_DEBUGCTL);
-  if ((e.entry >>> 13) & 1) msrs[hex(MSR.IA32_PERF_GLOBAL_CTRL)] = field(e, F.GUEST_IA32_PERF_GLOBAL_CTRL);
-  if ((e.entry >>> 14) & 1) msrs[hex(MSR.IA32_PAT)] = field(e, F.GUEST_IA32_PAT);
-  if ((e.entry >>> 16) & 1) msrs[hex(MSR.IA32_BNDCFGS)] = field(e, F.GUEST_BNDCFGS);
+  if (loadDebug) msrs[KEY.DEBUGCTL] = field(e, F.GUEST_IA32_DEBUGCTL);
+  if ((e.entry >>> 13) & 1) msrs[KEY.PERF_GLOBAL_CTRL] = field(e, F.GUEST_IA32_PERF_GLOBAL_CTRL);
+  if ((e.entry >>> 14) & 1) msrs[KEY.PAT] = field(e, F.GUEST_IA32_PAT);
+  if ((e.entry >>> 16) & 1) msrs[KEY.BNDCFGS] = field(e, F.GUEST_BNDCFGS);
   return {
     cr0,
     cr3: field(e, F.GUEST_CR3),
@@ -83,12 +93,19 @@ export const loadGuestState = (e: EntryEnv, before: CpuRegisters): LoadedGuestSt
   };
 };
 
+/** MSR keys of LoadedGuestState.msrs: the index in lower-case hex. */
 export const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** The processor registers after entry: the loaded guest state, CPL from SS.DPL (§26.3.2.2). */
 export const guestRegisters = (e: EntryEnv, g: LoadedGuestState, before: CpuRegisters, msrList: ReadonlyMap<number, bigint>): CpuRegisters => {
   const msrs = new Map(before.msrs);
-  for (const [k, v] of Object.entries(g.msrs)) msrs.set(Number(k), v);
+  msrs.set(MSR.IA32_SYSENTER_CS, g.msrs[KEY.SYSENTER_CS]!);
+  msrs.set(MSR.IA32_SYSENTER_ESP, g.msrs[KEY.SYSENTER_ESP]!);
+  msrs.set(MSR.IA32_SYSENTER_EIP, g.msrs[KEY.SYSENTER_EIP]!);
+  for (const [k, index] of [[KEY.DEBUGCTL, MSR.IA32_DEBUGCTL], [KEY.PERF_GLOBAL_CTRL, MSR.IA32_PERF_GLOBAL_CTRL], [KEY.PAT, MSR.IA32_PAT], [KEY.BNDCFGS, MSR.IA32_BNDCFGS]] as const) {
+    const v = g.msrs[k];
+    if (v !== undefined) msrs.set(index, v);
+  }
   for (const [k, v] of msrList) msrs.set(k, v);
   return {
     ...before,

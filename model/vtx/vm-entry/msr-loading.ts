@@ -22,6 +22,7 @@ export type MsrLoadResult =
   | { readonly kind: 'undefined' };
 
 const EFER_LMA = 1n << 10n;
+const NO_MSRS: ReadonlyMap<number, bigint> = new Map();
 const IA32_SMM_MONITOR_CTL = 0x9b; // writable only in SMM (§26.4)
 
 /** The per-entry rules in the order they are applied to each entry. */
@@ -48,6 +49,7 @@ const entryFailure = (e: EntryEnv, guest: LoadedGuestState, first: bigint, data:
 
 export const loadMsrList = (e: EntryEnv, guest: LoadedGuestState): MsrLoadResult => {
   const count = lo(e, F.VM_ENTRY_MSR_LOAD_COUNT);
+  if (count === 0) return { kind: 'loaded', msrs: NO_MSRS, efer: guest.efer, unknownEntries: [] };
   if (count > e.caps.maxMsrListEntries) return { kind: 'undefined' };
   const base = bigOf(lo(e, F.VM_ENTRY_MSR_LOAD_ADDR), hi(e, F.VM_ENTRY_MSR_LOAD_ADDR));
   const msrs = new Map<number, bigint>();
