@@ -24,9 +24,13 @@ export const readJson = (path: string): unknown => {
   }
 };
 
+/** At most this many problems are listed; a file that is wrong everywhere is usually the wrong file. */
+const MAX_LINES = 8;
+
 const decodeOrFail = <A>(v: t.Validation<A>, inputName: string): A => {
-  if (isLeft(v)) return fail(...formatErrors(v.left, inputName));
-  return v.right;
+  if (!isLeft(v)) return v.right;
+  const lines = formatErrors(v.left, inputName);
+  return fail(...lines.slice(0, MAX_LINES), ...(lines.length > MAX_LINES ? [`${inputName}: … and ${lines.length - MAX_LINES} more problems`] : []));
 };
 
 export const loadStateFile = (path: string): StateFile => decodeOrFail(decodeStateFile(readJson(path)), path);

@@ -3,7 +3,7 @@
  * of a state file and print every rule of the VM-entry catalog in evaluation order with its result,
  * the values of the fields a failing rule reads, then the outcome and everything the SDM permits.
  */
-import { describeObservation, type Observation } from '../../../spec/vtx/observation.js';
+import { describeObservation, type LoadedGuestState, type Observation } from '../../../spec/vtx/observation.js';
 import { DEFAULT_PROFILE } from '../../../spec/vtx/profiles/index.js';
 import { readField } from '../../../spec/vtx/state.js';
 import { ENTRY_CHECKS, type EntryCheckId } from '../../../spec/vtx/vm-entry/index.js';
@@ -13,6 +13,22 @@ import { loadProfile, loadStateFile, requireVtx } from '../inputs.js';
 import { jsonReplacer } from '../json.js';
 
 const MARK: Record<CheckResult, string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a ', 'not-reached': ' -  ' };
+
+const h = (v: bigint | number | undefined) => (v === undefined ? '-' : `0x${v.toString(16)}`);
+
+/** The loaded guest registers (§26.3.2), as a VMM author checks them against their own emulator. */
+const guestSummary = (g: LoadedGuestState): string[] => [
+  `  CR0 ${h(g.cr0)}  CR3 ${h(g.cr3)}  CR4 ${h(g.cr4)}  EFER ${h(g.efer)}  DR7 ${h(g.dr7)}`,
+  `  RIP ${h(g.rip)}  RSP ${h(g.rsp)}  RFLAGS ${h(g.rflags)}`,
+  ...(['cs', 'ss', 'ds', 'es', 'fs', 'gs', 'ldtr', 'tr'] as const).map((s) => {
+    const r = g[s];
+    return r.unusable
+      ? `  ${s.toUpperCase().padEnd(4)} selector ${h(r.selector)} (unusable)`
+      : `  ${s.toUpperCase().padEnd(4)} selector ${h(r.selector)} base ${h(r.base)} limit ${h(r.limit)} access rights ${h(r.accessRights)}`;
+  }),
+  `  GDTR ${h(g.gdtrBase)}/${h(g.gdtrLimit)}  IDTR ${h(g.idtrBase)}/${h(g.idtrLimit)}`,
+  `  MSRs ${Object.entries(g.msrs).map(([k, v]) => `${k}=${h(v)}`).join(' ')}`,
+];
 
 export const explainCommand = (opts: { arch?: string; state: string; profile?: string; json?: boolean; all?: boolean }): void => {
   requireVtx(opts.arch);
@@ -42,6 +58,7 @@ export const explainCommand = (opts: { arch?: string; state: string; profile?: s
   if (!opts.all && reached < trace.length) out.push(`(${trace.length - reached} later rules not reached; --all lists them)`);
   const show = (o: Observation) => describeObservation(o);
   out.push('', `outcome: ${show(outcome.canonical)}`);
+  if (outcome.canonical.kind === 'vm-entry') out.push(...guestSummary(outcome.canonical.guest));
   if (outcome.failedRules.length > 0) {
     out.push(`failing rules: ${outcome.failedRules.map((id) => `${id} (§${ENTRY_CHECKS[id as EntryCheckId]?.section ?? '?'})`).join(', ')}`);
   }

@@ -33,7 +33,7 @@ export const MSR_LOADING_CHECKS = {
     precondition: 'for each entry, in list order', failure: X34, reads: list, since: '2016', confidence: '2+',
   },
   'MSRLOAD.WRMSR': {
-    section: '26.4', phase: 'msr-load', statement: 'WRMSR of the entry\'s data to its index at CPL 0 would not fault (reserved bits, non-canonical addresses, EFER.LME change with CR0.PG = 1); for an MSR outside the architectural table (spec/x86/msrs.ts) whether it exists is model-specific, so both failing and loading are permitted',
+    section: '26.4', phase: 'msr-load', statement: 'WRMSR of the entry\'s data to its index would not #GP; an MSR outside the architectural table may or may not exist (both outcomes permitted)',
     precondition: 'for each entry, in list order', failure: X34, reads: list, since: '2016', confidence: '2+',
   },
 } as const satisfies Record<string, EntryCheckSpec>;
