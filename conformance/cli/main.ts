@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { catalogCommand } from './commands/catalog.js';
+import { conformCommand } from './commands/conform.js';
 import { coverageCommand } from './commands/coverage.js';
 import { explainCommand } from './commands/explain.js';
 import { profileListCommand, profileShowCommand } from './commands/profile.js';
@@ -15,6 +16,15 @@ const program = new Command()
   .description('An executable, specification-first model of Intel VT-x (and, later, VT-i)')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `vtspec: ${s}` : s) });
+
+program
+  .command('conform')
+  .description('check an implementation against the model: every rule witness plus near-boundary VM entries')
+  .option('--impl <impl>', 'implementation to check (reference; bochs and cmd: adapters come later)', 'reference')
+  .option('--count <n>', 'near-boundary cases besides the rule witnesses', '20000')
+  .option('--seed <n>', 'seed of the near-boundary sample (same seed, same cases)', '1')
+  .option('--profile <name>', 'only cases on this built-in profile')
+  .action(conformCommand);
 
 program
   .command('catalog')
