@@ -12,6 +12,7 @@ import type { FieldName } from '../../spec/vtx/vmcs/fields.js';
 import { ENTRY_CHECKS, ENTRY_CHECK_IDS, type EntryCheckId } from '../../spec/vtx/vm-entry/index.js';
 import { BASELINE_KINDS, baselineState, baselineSupported, type BaselineKind } from './baseline.js';
 import { ENTRY_WITNESSES } from './witnesses/index.js';
+import type { VtxInstruction } from '../../spec/vtx/instructions.js';
 
 export const profileNameArb: fc.Arbitrary<BuiltinProfileName> = fc.constantFrom(...BUILTIN_PROFILE_NAMES);
 
@@ -83,3 +84,19 @@ export const realiseCase = (c: EntryCase): VtxState => {
   const start = launched ? editCurrent(base, (r) => ({ ...r, launchState: 'launched' })) : base;
   return c.mutations.reduce(applyMutation, start);
 };
+
+/** Any VMX instruction of this model, with operands drawn from the given arbitraries. */
+export const vmxInstructionArb = (
+  address: fc.Arbitrary<bigint>, encoding: fc.Arbitrary<bigint>, value: fc.Arbitrary<bigint>,
+): fc.Arbitrary<VtxInstruction> =>
+  fc.oneof(
+    fc.record({ op: fc.constant('VMXON' as const), operand: address }),
+    fc.constant({ op: 'VMXOFF' as const }),
+    fc.record({ op: fc.constant('VMCLEAR' as const), operand: address }),
+    fc.record({ op: fc.constant('VMPTRLD' as const), operand: address }),
+    fc.constant({ op: 'VMPTRST' as const }),
+    fc.record({ op: fc.constant('VMREAD' as const), encoding }),
+    fc.record({ op: fc.constant('VMWRITE' as const), encoding, value }),
+    fc.constant({ op: 'VMLAUNCH' as const }),
+    fc.constant({ op: 'VMRESUME' as const }),
+  );

@@ -10,13 +10,12 @@ import { describe, expect } from 'vitest';
 import { describeObservation } from '../../../spec/vtx/observation.js';
 import { BUILTIN_PROFILES } from '../../../spec/vtx/profiles/index.js';
 import { readField, type VtxState } from '../../../spec/vtx/state.js';
-import type { VtxInstruction } from '../../../spec/vtx/instructions.js';
 import { VMCS_FIELDS } from '../../../spec/vtx/vmcs/fields.js';
 import { decodeCapabilities } from '../../../model/vtx/capabilities.js';
 import { conforms } from '../../../model/vtx/vm-entry/index.js';
 import { step } from '../../../model/vtx/step.js';
 import { ReferenceVtxCpu } from '../../../reference-vmm/cpu/vtx/index.js';
-import { profileNameArb } from '../arbitraries.js';
+import { profileNameArb, vmxInstructionArb } from '../arbitraries.js';
 import { BASELINE_KINDS, VMCS_REGION, VMXON_REGION, baselineState, baselineSupported } from '../baseline.js';
 import { FC_PARAMS } from './params.js';
 
@@ -30,17 +29,7 @@ const encodingArb = fc.oneof(
 );
 const valueArb = fc.oneof(fc.constantFrom(0n, 1n, 0xffffn, 0xffff_ffffn, 0xffff_ffff_ffff_ffffn), fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn }));
 
-const instructionArb: fc.Arbitrary<VtxInstruction> = fc.oneof(
-  fc.record({ op: fc.constant('VMXON' as const), operand: addressArb }),
-  fc.constant({ op: 'VMXOFF' as const }),
-  fc.record({ op: fc.constant('VMCLEAR' as const), operand: addressArb }),
-  fc.record({ op: fc.constant('VMPTRLD' as const), operand: addressArb }),
-  fc.constant({ op: 'VMPTRST' as const }),
-  fc.record({ op: fc.constant('VMREAD' as const), encoding: encodingArb }),
-  fc.record({ op: fc.constant('VMWRITE' as const), encoding: encodingArb, value: valueArb }),
-  fc.constant({ op: 'VMLAUNCH' as const }),
-  fc.constant({ op: 'VMRESUME' as const }),
-);
+const instructionArb = vmxInstructionArb(addressArb, encodingArb, valueArb);
 
 /** Where the sequence starts: a valid root-mode baseline, or outside VMX operation, at CPL 0 or 3, in 64-bit, compatibility or legacy protected mode. */
 const startArb = fc.record({

@@ -9,22 +9,12 @@ import { emptyVmcsImage, writeField, type VtxState } from '../../../spec/vtx/sta
 import { VMCS_FIELDS, type FieldName } from '../../../spec/vtx/vmcs/fields.js';
 import { decodeCapabilities } from '../../../model/vtx/capabilities.js';
 import { step } from '../../../model/vtx/step.js';
-import { entryCaseArb, profileNameArb, realiseCase } from '../arbitraries.js';
+import { entryCaseArb, profileNameArb, realiseCase, vmxInstructionArb } from '../arbitraries.js';
 import { VMCS_REGION } from '../baseline.js';
 import { FC_PARAMS } from './params.js';
 
 const u64 = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn });
-const instructionArb = fc.oneof(
-  fc.record({ op: fc.constant('VMXON' as const), operand: u64 }),
-  fc.constant({ op: 'VMXOFF' as const }),
-  fc.record({ op: fc.constant('VMCLEAR' as const), operand: u64 }),
-  fc.record({ op: fc.constant('VMPTRLD' as const), operand: u64 }),
-  fc.constant({ op: 'VMPTRST' as const }),
-  fc.record({ op: fc.constant('VMREAD' as const), encoding: u64 }),
-  fc.record({ op: fc.constant('VMWRITE' as const), encoding: u64, value: u64 }),
-  fc.constant({ op: 'VMLAUNCH' as const }),
-  fc.constant({ op: 'VMRESUME' as const }),
-);
+const instructionArb = vmxInstructionArb(u64, u64, u64);
 
 /** A state with garbage everywhere: every field random, random memory words, random mode and registers. */
 const chaosStateArb: fc.Arbitrary<VtxState> = fc

@@ -3,10 +3,11 @@
  * when they exit in VMX non-root operation, and how an encoding operand names a supported field.
  */
 import { readField, readMemory8, type VtxState } from '../../../spec/vtx/state.js';
+import { fault, vmFail, vmFailInvalid } from '../flags.js';
 import { lookupEncoding } from '../../../spec/vtx/vmcs/encoding.js';
 import type { Capabilities } from '../capabilities.js';
 import { fieldExists } from '../vmcs-fields.js';
-import { in64BitMode } from './prologue.js';
+import { in64BitMode, protectedNonV86, type RuledStep } from './prologue.js';
 
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
@@ -40,4 +41,23 @@ export const supportedField = (caps: Capabilities, s: VtxState, encoding: bigint
   const operand = in64BitMode(s) ? encoding : encoding & 0xffff_ffffn;
   const found = lookupEncoding(operand);
   return found.kind === 'field' && fieldExists(caps, found.index) ? found : null;
+};
+
+/**
+ * The checks VMREAD and VMWRITE share, in their pseudocode order (§30.3): #UD, the non-root VM exit
+ * (reason 23 / 25), #GP at CPL > 0, VMfailInvalid without a target VMCS, VMfail(12) for an encoding
+ * naming no supported field. Returns the step that ends the instruction, or the target and field.
+ */
+export const vmcsAccessChecks = (caps: Capabilities, s: VtxState, instr: 'VMREAD' | 'VMWRITE', encoding: bigint) => {
+  const end = (step: Omit<RuledStep, 'rule'>, rule: string): { readonly stop: RuledStep } => ({ stop: { ...step, rule: `${instr}.${rule}` } });
+  if (s.vmx === 'outside' || !protectedNonV86(s)) return end(fault(s, '#UD'), 'UD');
+  if (s.vmx === 'non-root' && shadowedAccessExits(s, encoding, instr === 'VMREAD' ? 'VMREAD_BITMAP' : 'VMWRITE_BITMAP')) {
+    return end({ observation: { kind: 'vm-exit', reason: instr === 'VMREAD' ? 23 : 25, qualification: 0n }, state: s }, 'NONROOT');
+  }
+  if (s.cpu.cpl > 0) return end(fault(s, '#GP(0)'), 'CPL');
+  const target = accessTarget(s);
+  if (target === null) return end(vmFailInvalid(s), 'NOCURRENT');
+  const field = supportedField(caps, s, encoding);
+  if (field === null) return end(vmFail(s, 12), 'UNSUPPORTED');
+  return { target, field };
 };

@@ -3,20 +3,14 @@ import { emptyVmcsImage, type VtxState } from '../../../spec/vtx/state.js';
 import { fieldBits, fieldType } from '../../../spec/vtx/vmcs/encoding.js';
 import { VMCS_FIELDS } from '../../../spec/vtx/vmcs/fields.js';
 import type { Capabilities } from '../capabilities.js';
-import { fault, vmFail, vmFailInvalid, vmSucceed } from '../flags.js';
-import { in64BitMode, protectedNonV86, type RuledStep } from './prologue.js';
-import { accessTarget, shadowedAccessExits, supportedField } from './vmcs-access.js';
+import { vmFail, vmSucceed } from '../flags.js';
+import { in64BitMode, type RuledStep } from './prologue.js';
+import { vmcsAccessChecks } from './vmcs-access.js';
 
 export const vmwrite = (caps: Capabilities, s: VtxState, encoding: bigint, value: bigint): RuledStep => {
-  if (s.vmx === 'outside' || !protectedNonV86(s)) return { ...fault(s, '#UD'), rule: 'VMWRITE.UD' };
-  if (s.vmx === 'non-root' && shadowedAccessExits(s, encoding, 'VMWRITE_BITMAP')) {
-    return { observation: { kind: 'vm-exit', reason: 25, qualification: 0n }, state: s, rule: 'VMWRITE.NONROOT' };
-  }
-  if (s.cpu.cpl > 0) return { ...fault(s, '#GP(0)'), rule: 'VMWRITE.CPL' };
-  const target = accessTarget(s);
-  if (target === null) return { ...vmFailInvalid(s), rule: 'VMWRITE.NOCURRENT' };
-  const field = supportedField(caps, s, encoding);
-  if (field === null) return { ...vmFail(s, 12), rule: 'VMWRITE.UNSUPPORTED' };
+  const checked = vmcsAccessChecks(caps, s, 'VMWRITE', encoding);
+  if ('stop' in checked) return checked.stop;
+  const { target, field } = checked;
   const spec = VMCS_FIELDS[field.index]!;
   if (fieldType(spec.encoding) === 'exit-information' && !caps.vmwriteAnyField) return { ...vmFail(s, 13), rule: 'VMWRITE.READONLY' };
   const region = s.vmcs.get(target) ?? { launchState: 'clear' as const, fields: emptyVmcsImage() };

@@ -3,9 +3,9 @@
  * IA32_EFER.LMA" is the processor's own EFER at the time of VMLAUNCH/VMRESUME, not a VMCS field.
  */
 import type { ADDRESS_SPACE_SIZE_CHECKS } from '../../../spec/vtx/vm-entry/address-space-size.js';
-import { bit, isCanonical } from '../u64.js';
+import { bit } from '../u64.js';
 import type { CheckImpl } from './check.js';
-import { F, hi, lo, type EntryEnv } from './env.js';
+import { canonical, F, hi, lo, type EntryEnv } from './env.js';
 
 const EFER_LMA = 1n << 10n;
 const lma = (e: EntryEnv) => (e.state.cpu.efer & EFER_LMA) !== 0n;
@@ -21,7 +21,7 @@ export const ADDRESS_SPACE_SIZE_IMPL = {
   'HOST.ASZ.H1.PAE': { applies: (e) => intel64(e) && e.hasz, holds: (e) => bit(lo(e, F.HOST_CR4), 5) },
   'HOST.ASZ.H1.RIP': {
     applies: (e) => intel64(e) && e.hasz,
-    holds: (e) => isCanonical(lo(e, F.HOST_RIP), hi(e, F.HOST_RIP), e.caps.linearAddressWidth),
+    holds: (e) => canonical(e, F.HOST_RIP),
   },
   'HOST.ASZ.NO64': { applies: (e) => !intel64(e), holds: (e) => !e.ia32e && !e.hasz },
 } satisfies Record<keyof typeof ADDRESS_SPACE_SIZE_CHECKS, CheckImpl>;

@@ -5,6 +5,7 @@
 import { FIELD_INDEX } from '../../../spec/vtx/vmcs/encoding.js';
 import type { VmcsImage, VtxState } from '../../../spec/vtx/state.js';
 import type { Capabilities } from '../capabilities.js';
+import { isCanonical } from '../u64.js';
 
 export const F = FIELD_INDEX;
 
@@ -43,6 +44,10 @@ export interface EntryEnv {
 
 export const lo = (e: EntryEnv, field: number): number => e.v[field * 2]!;
 export const hi = (e: EntryEnv, field: number): number => e.v[field * 2 + 1]!;
+
+/** The field holds a canonical linear address for this processor (bits 63:N-1 equal, N = linear-address width). */
+export const canonical = (e: EntryEnv, field: number): boolean =>
+  isCanonical(lo(e, field), hi(e, field), e.caps.linearAddressWidth);
 
 export const makeEntryEnv = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, v: VmcsImage): EntryEnv => {
   const proc = v[F.CPU_BASED_VM_EXEC_CONTROL * 2]!;

@@ -4,8 +4,9 @@
  */
 import type { GUEST_CONTROL_REGISTERS_CHECKS } from '../../../spec/vtx/vm-entry/guest-control-registers.js';
 import type { CheckImpl } from './check.js';
-import { F, hi, lo, type EntryEnv } from './env.js';
-import { bit, bitsFromAllEqual, isCanonical, withinPaw } from '../u64.js';
+import { canonical, F, hi, lo, type EntryEnv } from './env.js';
+import { patValid } from './msr-values.js';
+import { bit, bitsFromAllEqual, withinPaw } from '../u64.js';
 
 const CR0_PE = 1 << 0;
 const CR0_WP = 1 << 16;
@@ -39,15 +40,9 @@ const FRED_CONFIG_RESERVED = 0x834;
 
 const entryBit = (n: number) => (e: EntryEnv): boolean => bit(e.entry, n);
 const intel64 = (e: EntryEnv): boolean => e.caps.intel64;
-const canonicalField = (field: number) => (e: EntryEnv): boolean =>
-  isCanonical(lo(e, field), hi(e, field), e.caps.linearAddressWidth);
+const canonicalField = (field: number) => (e: EntryEnv): boolean => canonical(e, field);
 const allCanonical = (fields: readonly number[]) => (e: EntryEnv): boolean => fields.every((f) => canonicalField(f)(e));
 const allAligned = (fields: readonly number[], lowMask: number) => (e: EntryEnv): boolean => fields.every((f) => (lo(e, f) & lowMask) === 0);
-
-/** PAT memory types 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC- (§11.12.2 of Vol. 3A); 2, 3 and ≥ 8 fault on WRMSR. */
-const patByteValid = (b: number): boolean => b < 8 && b !== 2 && b !== 3;
-const patWordValid = (w: number): boolean =>
-  patByteValid(w & 0xff) && patByteValid((w >>> 8) & 0xff) && patByteValid((w >>> 16) & 0xff) && patByteValid(w >>> 24);
 
 /** The FRED MSR rules apply to a 64-bit guest that loads FRED state (KVM FRED series; post-2016 notes §3). */
 const loadFred = (e: EntryEnv): boolean => e.ia32e && bit(e.entry, ENTRY_LOAD_FRED);
@@ -111,7 +106,7 @@ export const GUEST_CONTROL_REGISTERS_IMPL = {
   },
   'GUEST.PAT.VALID': {
     applies: entryBit(ENTRY_LOAD_PAT),
-    holds: (e) => patWordValid(lo(e, F.GUEST_IA32_PAT)) && patWordValid(hi(e, F.GUEST_IA32_PAT)),
+    holds: (e) => patValid(lo(e, F.GUEST_IA32_PAT), hi(e, F.GUEST_IA32_PAT)),
   },
   'GUEST.EFER.RSVD': {
     applies: entryBit(ENTRY_LOAD_EFER),

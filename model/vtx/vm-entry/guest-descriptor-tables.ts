@@ -3,12 +3,11 @@
  */
 import type { GUEST_DESCRIPTOR_TABLES_CHECKS } from '../../../spec/vtx/vm-entry/guest-descriptor-tables.js';
 import type { CheckImpl } from './check.js';
-import { F, hi, lo, type EntryEnv } from './env.js';
-import { isCanonical } from '../u64.js';
+import { canonical, F, lo, type EntryEnv } from './env.js';
 
 const canonicalBase = (field: number): CheckImpl => ({
   applies: (e: EntryEnv) => e.caps.intel64,
-  holds: (e: EntryEnv) => isCanonical(lo(e, field), hi(e, field), e.caps.linearAddressWidth),
+  holds: (e: EntryEnv) => canonical(e, field),
 });
 
 export const GUEST_DESCRIPTOR_TABLES_IMPL = {

@@ -4,8 +4,7 @@
  */
 import type { GUEST_SEGMENTS_CHECKS, GuestSegment } from '../../../spec/vtx/vm-entry/guest-segments.js';
 import type { CheckImpl } from './check.js';
-import { F, hi, lo, type EntryEnv } from './env.js';
-import { isCanonical } from '../u64.js';
+import { canonical, F, hi, lo, type EntryEnv } from './env.js';
 
 /**
  * A segment register's field indices. Checks capture this object when they are built, so evaluating a
@@ -76,11 +75,11 @@ export const GUEST_SEGMENTS_IMPL = {
   })),
   ...perSegment(['TR', 'FS', 'GS'], ['BASE.CANON'], (s) => ({
     applies: (e) => e.caps.intel64,
-    holds: (e) => isCanonical(lo(e, s.base), hi(e, s.base), e.caps.linearAddressWidth),
+    holds: (e) => canonical(e, s.base),
   })),
   ...perSegment(['LDTR'], ['BASE.CANON'], (s) => ({
     applies: (e) => e.caps.intel64 && usable(e, s),
-    holds: (e) => isCanonical(lo(e, s.base), hi(e, s.base), e.caps.linearAddressWidth),
+    holds: (e) => canonical(e, s.base),
   })),
   ...perSegment(['CS', 'SS', 'DS', 'ES'], ['BASE.HI'], (s) => ({
     applies: (e) => e.caps.intel64 && (s.name === 'CS' || usable(e, s)),

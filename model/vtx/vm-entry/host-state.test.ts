@@ -6,7 +6,8 @@ import { writeFields } from '../../../spec/vtx/state.js';
 import { decodeCapabilities } from '../capabilities.js';
 import { hiOf, loOf } from '../u64.js';
 import { makeEntryEnv } from './env.js';
-import { HOST_STATE_IMPL, patValid } from './host-state.js';
+import { HOST_STATE_IMPL } from './host-state.js';
+import { patValid } from './msr-values.js';
 
 const pat = (v: bigint) => patValid(loOf(v), hiOf(v));
 

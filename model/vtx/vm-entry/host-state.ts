@@ -4,23 +4,11 @@
  * of the catalog (spec/vtx/vm-entry/host-state.ts).
  */
 import type { HOST_STATE_CHECKS } from '../../../spec/vtx/vm-entry/host-state.js';
-import { bit, isCanonical, withinPaw } from '../u64.js';
+import { bit, withinPaw } from '../u64.js';
 import type { CheckImpl } from './check.js';
-import { F, hi, lo, type EntryEnv } from './env.js';
+import { canonical, F, hi, lo, type EntryEnv } from './env.js';
+import { patValid } from './msr-values.js';
 
-/** A PAT entry (one byte) names a memory type: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC−; 2, 3 and 8–255 are reserved. */
-const patByteValid = (b: number): boolean => b <= 7 && b !== 2 && b !== 3;
-
-/** All eight PAT entries of a 64-bit value given as two halves are valid memory types. */
-export const patValid = (valueLo: number, valueHi: number): boolean => {
-  for (let i = 0; i < 32; i += 8) {
-    if (!patByteValid((valueLo >>> i) & 0xff) || !patByteValid((valueHi >>> i) & 0xff)) return false;
-  }
-  return true;
-};
-
-const canonical = (e: EntryEnv, field: number): boolean =>
-  isCanonical(lo(e, field), hi(e, field), e.caps.linearAddressWidth);
 
 const intel64 = (e: EntryEnv) => e.caps.intel64;
 
