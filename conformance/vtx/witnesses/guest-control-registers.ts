@@ -56,5 +56,6 @@ export const GUEST_CONTROL_REGISTERS_WITNESSES = {
   'GUEST.FRED.RSP.CANON': { fields: { GUEST_IA32_FRED_RSP3: NON_CANONICAL }, edit: entry(23) },
   'GUEST.FRED.SSP.ALIGN': { fields: { GUEST_IA32_FRED_SSP1: 0x9004n }, edit: entry(23) },
   'GUEST.FRED.SSP.CANON': { fields: { GUEST_IA32_FRED_SSP2: 0xffff_0000_0000_0000n }, edit: entry(23) },
-  'GUEST.FRED.CR4.IA32E': { baseline: 'protected', edit: patch({ GUEST_CR4: setBits(32) }) },
+  // CS.L = 1 keeps GUEST.SEG.FRED.SSDPL (SS.DPL 0 needs CS.L) satisfied; L means nothing outside IA-32e mode.
+  'GUEST.FRED.CR4.IA32E': { baseline: 'protected', edit: patch({ GUEST_CR4: setBits(32), GUEST_CS_AR_BYTES: setBits(13) }) },
 } satisfies Record<keyof typeof GUEST_CONTROL_REGISTERS_CHECKS, EntryWitness>;

@@ -106,4 +106,6 @@ export const GUEST_SEGMENTS_WITNESSES = {
   'GUEST.SEG.LDTR.G.LO': ldtr({ limit: 0xfffen, ar: 0x82n | G }),
   'GUEST.SEG.LDTR.G.HI': ldtr({ limit: 0x10_0fffn }),
   'GUEST.SEG.LDTR.RSVD17': ldtr({ ar: 0x82n | RSVD17 }),
+  // CR4.FRED with a compatibility-mode CS (L = 0, D = 1) at SS.DPL 0.
+  'GUEST.SEG.FRED.SSDPL': { fields: { GUEST_CR4: 0x1_0000_2020n, GUEST_CS_AR_BYTES: 0xc09bn } },
 } satisfies Record<keyof typeof GUEST_SEGMENTS_CHECKS, EntryWitness>;

@@ -145,4 +145,13 @@ export const GUEST_SEGMENTS_IMPL = {
   'GUEST.SEG.LDTR.RSVD8': { applies: ldtrUsable, holds: (e) => (arOf(e, LDTR) & AR_RSVD8) === 0 },
   ...perSegment(['LDTR'], ['G.LO', 'G.HI'], (s, r) => granularity(s, r, ldtrUsable)),
   'GUEST.SEG.LDTR.RSVD17': { applies: ldtrUsable, holds: (e) => (arOf(e, LDTR) & AR_RSVD17) === 0 },
+  // FRED event delivery runs at CPL 0 or 3 only; CPL 0 must be 64-bit code, CPL 3 must not have I/O privilege.
+  'GUEST.SEG.FRED.SSDPL': {
+    applies: (e) => (hi(e, F.GUEST_CR4) & 1) === 1,
+    holds: (e) => {
+      const d = dpl(arOf(e, SS));
+      if (d === 0) return (arOf(e, CS) & AR_L) !== 0;
+      return d === 3 && ((lo(e, F.GUEST_RFLAGS) >>> 12) & 3) === 0;
+    },
+  },
 } satisfies Record<keyof typeof GUEST_SEGMENTS_CHECKS, CheckImpl>;

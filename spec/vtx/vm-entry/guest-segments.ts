@@ -174,4 +174,12 @@ export const GUEST_SEGMENTS_CHECKS = {
     precondition: 'LDTR usable', reads: [ar(s), limit(s)], confidence: '2+',
   })),
   'GUEST.SEG.LDTR.RSVD17': rule({ statement: 'LDTR access-rights bits 31:17 (reserved) are 0', precondition: 'LDTR usable', reads: [ar('LDTR')], confidence: '2+' }),
+  // --- FRED (newer SDMs; stated by the facts digest from Bochs, conf 1)
+  'GUEST.SEG.FRED.SSDPL': {
+    ...rule({
+      statement: 'SS.DPL is 0 or 3; SS.DPL = 0 requires CS.L = 1, SS.DPL = 3 requires RFLAGS.IOPL = 0',
+      precondition: 'guest CR4.FRED (bit 32) = 1', reads: ['GUEST_CR4', ar('SS'), ar('CS'), 'GUEST_RFLAGS'], confidence: '1',
+    }),
+    section: '26.3.1.2 (post-2016)', since: 'post-2016',
+  },
 } as const satisfies Record<string, EntryCheckSpec>;

@@ -43,5 +43,4 @@ export const ENTRY_CHECK_IDS = Object.keys(ENTRY_CHECKS) as EntryCheckId[];
 export const UNMODELLED_ENTRY_RULES = [
   { id: 'HOST.SPECCTRL.VALID', section: '26.2.2 (post-2016)', reason: 'host IA32_SPEC_CTRL field encoding and its load control not verified (one weak source)' },
   { id: 'GUEST.SPECCTRL.VALID', section: '26.3.1.1 (post-2016)', reason: 'guest IA32_SPEC_CTRL field encoding and its load control not verified (one weak source)' },
-  { id: 'GUEST.SEG.FRED.SSDPL', section: '26.3.1.2 (post-2016)', reason: 'rule text not found in any source read (the indexed Bochs predates FRED)' },
 ] as const;

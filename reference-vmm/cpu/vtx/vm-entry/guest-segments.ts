@@ -1,6 +1,6 @@
 /**
  * Checks on guest segment registers (SDM §26.3.1.2). Failure: exit reason 33, qualification 0.
- * Order: catalog table order (section 9). GUEST.SEG.FRED.SSDPL is not modelled.
+ * Order: catalog table order (section 9), then the FRED SS.DPL rule of newer SDMs.
  */
 import type { EntryContext, Check } from './context.js';
 
@@ -113,6 +113,12 @@ export const checkGuestSegments: Check = (c) => {
     if (!gLow(LDTR)) return 'GUEST.SEG.LDTR.G.LO';
     if (!gHigh(LDTR)) return 'GUEST.SEG.LDTR.G.HI';
     if ((LDTR.ar >> 17n) !== 0n) return 'GUEST.SEG.LDTR.RSVD17';
+  }
+  // With CR4.FRED (bit 32) the guest may only be at CPL 0 in 64-bit code or at CPL 3 with IOPL 0.
+  if (((c.f('GUEST_CR4') >> 32n) & 1n) === 1n) {
+    const iopl = (c.f('GUEST_RFLAGS') >> 12n) & 3n;
+    const ok = (SS.dpl === 0 && (CS.ar & 0x2000n) !== 0n) || (SS.dpl === 3 && iopl === 0n);
+    if (!ok) return 'GUEST.SEG.FRED.SSDPL';
   }
   return null;
 };
