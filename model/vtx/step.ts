@@ -4,6 +4,7 @@
  */
 import { match } from 'ts-pattern';
 import type { VtxInstruction } from '../../spec/vtx/instructions.js';
+import type { Observation } from '../../spec/vtx/observation.js';
 import type { VtxState } from '../../spec/vtx/state.js';
 import type { Capabilities } from './capabilities.js';
 import { vmclear } from './instructions/vmclear.js';
@@ -13,11 +14,11 @@ import { vmread } from './instructions/vmread.js';
 import { vmwrite } from './instructions/vmwrite.js';
 import { vmxoff } from './instructions/vmxoff.js';
 import { vmxon } from './instructions/vmxon.js';
-import { vmEntry, type EntryOutcome } from './vm-entry/index.js';
+import type { Outcome } from './outcome.js';
+import { vmEntry } from './vm-entry/index.js';
 
-export type StepOutcome = EntryOutcome;
 
-const deterministic = (r: { observation: EntryOutcome['canonical']; state: VtxState; rule: string }): StepOutcome => ({
+const deterministic = (r: { observation: Observation; state: VtxState; rule: string }): Outcome => ({
   canonical: r.observation,
   permitted: [r.observation],
   undefinedBehaviour: false,
@@ -25,7 +26,7 @@ const deterministic = (r: { observation: EntryOutcome['canonical']; state: VtxSt
   state: r.state,
 });
 
-export const step = (caps: Capabilities, state: VtxState, instr: VtxInstruction): StepOutcome =>
+export const step = (caps: Capabilities, state: VtxState, instr: VtxInstruction): Outcome =>
   match(instr)
     .with({ op: 'VMXON' }, (i) => deterministic(vmxon(caps, state, i.operand)))
     .with({ op: 'VMXOFF' }, () => deterministic(vmxoff(state)))

@@ -10,6 +10,7 @@
  * undefined behaviour. The canonical outcome is the first failing rule in catalog order.
  */
 import { entryFailureReason, observationEqual, type Observation } from '../../../spec/vtx/observation.js';
+import type { Outcome } from '../outcome.js';
 import { writeFields, type VtxState } from '../../../spec/vtx/state.js';
 import type { CatalogFailure, EntryPhase } from '../../../spec/vtx/vm-entry/rule.js';
 import { MSR_LOADING_CHECKS } from '../../../spec/vtx/vm-entry/msr-loading.js';
@@ -21,6 +22,7 @@ import { guestRegisters, hex, loadGuestState } from './load-guest-state.js';
 import { loadMsrList } from './msr-loading.js';
 
 export type { EntryInstruction } from './env.js';
+export { conforms, type Outcome } from '../outcome.js';
 
 export type CheckResult = 'pass' | 'fail' | 'not-applicable' | 'not-reached';
 
@@ -29,19 +31,6 @@ export interface CheckEvaluation {
   readonly section: string;
   readonly phase: EntryPhase;
   readonly result: CheckResult;
-}
-
-export interface EntryOutcome {
-  /** What this model does (the first failing rule in catalog order decides). */
-  readonly canonical: Observation;
-  /** Everything the SDM permits, the canonical outcome included. */
-  readonly permitted: readonly Observation[];
-  /** The SDM leaves the behaviour undefined: any observation conforms. */
-  readonly undefinedBehaviour: boolean;
-  /** Rules that failed, canonical first. Empty on success. */
-  readonly failedRules: readonly string[];
-  /** State after the canonical outcome. */
-  readonly state: VtxState;
 }
 
 type Trace = CheckEvaluation[] | undefined;
@@ -61,7 +50,7 @@ const MSR_SEQUENCE = Object.entries(MSR_LOADING_CHECKS).map(([id, spec]) => ({ i
 const uniq = (os: readonly Observation[]): Observation[] =>
   os.filter((o, i) => os.findIndex((p) => observationEqual(o, p)) === i);
 
-const single = (step: Step, failedRules: readonly string[]): EntryOutcome => ({
+const single = (step: Step, failedRules: readonly string[]): Outcome => ({
   canonical: step.observation, permitted: [step.observation], undefinedBehaviour: false, failedRules, state: step.state,
 });
 
@@ -101,7 +90,7 @@ const basicFailure = (state: VtxState, instruction: EntryInstruction, failure: C
 };
 
 /** Phases 3 (after the guest checks passed or only optional rules failed), 4 and 5. */
-const loadAndEnter = (e: EntryEnv, trace: Trace): EntryOutcome => {
+const loadAndEnter = (e: EntryEnv, trace: Trace): Outcome => {
   const guest = loadGuestState(e, e.state.cpu);
   const list = loadMsrList(e, guest);
   if (list.kind === 'undefined') {
@@ -143,7 +132,7 @@ const loadAndEnter = (e: EntryEnv, trace: Trace): EntryOutcome => {
   };
 };
 
-const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, trace: Trace): EntryOutcome => {
+const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, trace: Trace): Outcome => {
   // Phase 1: §26.1, first failure ends the instruction.
   const basicEnv = { state, instruction };
   for (let i = 0; i < BASIC_SEQUENCE.length; i++) {
@@ -202,7 +191,7 @@ const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction,
 };
 
 /** VMLAUNCH/VMRESUME from `state` on the processor `caps` describes. Pure; never throws on decoded input. */
-export const vmEntry = (caps: Capabilities, state: VtxState, instruction: EntryInstruction): EntryOutcome =>
+export const vmEntry = (caps: Capabilities, state: VtxState, instruction: EntryInstruction): Outcome =>
   run(caps, state, instruction, undefined);
 
 /** The same, with every rule of the catalog listed in evaluation order and its result. */
@@ -212,6 +201,3 @@ export const explainEntry = (caps: Capabilities, state: VtxState, instruction: E
   return { outcome, trace };
 };
 
-/** `observed` is something the SDM permits for this entry. */
-export const conforms = (observed: Observation, outcome: EntryOutcome): boolean =>
-  outcome.undefinedBehaviour || outcome.permitted.some((p) => observationEqual(observed, p));
