@@ -53,10 +53,11 @@ describe('vtspec catalog --arch vtx --json', () => {
   });
 });
 
-test('vtspec coverage --json: every entry check in spec, model, reference CPU and tests, zero gaps', () => {
+test('vtspec coverage --json: every entry check and instruction rule in spec, model, reference CPU and tests, zero gaps', () => {
   const cov = json('coverage', '--json');
+  const catalog = json('catalog', '--json');
   expect(cov.gaps).toBe(0);
-  expect(cov.rules.length).toBe(json('catalog', '--json').entryChecks.length);
+  expect(cov.rules.length).toBe(catalog.entryChecks.length + catalog.instructionRules.length);
   for (const r of cov.rules) expect(r.spec && r.model && r.reference && r.tested, r.id).toBe(true);
 });
 

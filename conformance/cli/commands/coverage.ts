@@ -9,7 +9,8 @@ export const coverageCommand = (opts: { json?: boolean }): void => {
     const yes = (b: boolean) => (b ? 'yes' : 'NO ');
     const out = ['rule                          section       spec model reference tested'];
     for (const r of rules) out.push(`${r.id.padEnd(30)}${r.section.padEnd(14)}${yes(r.spec)}  ${yes(r.model)}   ${yes(r.reference)}       ${yes(r.tested)}`);
-    out.push('', `${rules.length} VM-entry rules; ${gaps} gap${gaps === 1 ? '' : 's'} (a rule missing from model, reference CPU or tests)`);
+    const entry = rules.filter((r) => r.kind === 'vm-entry').length;
+    out.push('', `${rules.length} rules (${entry} VM-entry checks, ${rules.length - entry} VMX instruction rules); ${gaps} gap${gaps === 1 ? '' : 's'} (a rule missing from model, reference CPU or tests)`);
     process.stdout.write(`${out.join('\n')}\n`);
   }
   if (gaps > 0) process.exitCode = 1;

@@ -4,12 +4,13 @@
  * VMX non-root operation — before CPL, so a guest at CPL 3 exits rather than faulting; #GP(0) at CPL > 0.
  */
 import type { VtxState } from '../../../spec/vtx/state.js';
+import type { InstructionRuleId } from '../../../spec/vtx/vmx-instructions/index.js';
 import { inCompatibilityMode } from '../vm-entry/basic.js';
 import { fault, type Step } from '../flags.js';
 
 export interface RuledStep extends Step {
   /** The instruction rule (spec/vtx/vmx-instructions) that decided the outcome. */
-  readonly rule: string;
+  readonly rule: InstructionRuleId;
 }
 
 const CR0_PE = 1n;
@@ -22,9 +23,9 @@ export const protectedNonV86 = (s: VtxState): boolean =>
 export const in64BitMode = (s: VtxState): boolean => (s.cpu.efer & (1n << 10n)) !== 0n && s.cpu.csL;
 
 /** Returns the step that ends the instruction, or null when the instruction proceeds. */
-export const commonPrologue = (s: VtxState, instr: string, exitReason: number, exitsInNonRoot = true): RuledStep | null => {
+export const commonPrologue = (s: VtxState, instr: 'VMXOFF' | 'VMCLEAR' | 'VMPTRLD' | 'VMPTRST', exitReason: number): RuledStep | null => {
   if (s.vmx === 'outside' || !protectedNonV86(s)) return { ...fault(s, '#UD'), rule: `${instr}.UD` };
-  if (s.vmx === 'non-root' && exitsInNonRoot) {
+  if (s.vmx === 'non-root') {
     return { observation: { kind: 'vm-exit', reason: exitReason, qualification: 0n }, state: s, rule: `${instr}.NONROOT` };
   }
   if (s.cpu.cpl > 0) return { ...fault(s, '#GP(0)'), rule: `${instr}.CPL` };

@@ -49,7 +49,8 @@ export const supportedField = (caps: Capabilities, s: VtxState, encoding: bigint
  * naming no supported field. Returns the step that ends the instruction, or the target and field.
  */
 export const vmcsAccessChecks = (caps: Capabilities, s: VtxState, instr: 'VMREAD' | 'VMWRITE', encoding: bigint) => {
-  const end = (step: Omit<RuledStep, 'rule'>, rule: string): { readonly stop: RuledStep } => ({ stop: { ...step, rule: `${instr}.${rule}` } });
+  const end = (step: Omit<RuledStep, 'rule'>, rule: 'UD' | 'NONROOT' | 'CPL' | 'NOCURRENT' | 'UNSUPPORTED'): { readonly stop: RuledStep } =>
+    ({ stop: { ...step, rule: `${instr}.${rule}` } });
   if (s.vmx === 'outside' || !protectedNonV86(s)) return end(fault(s, '#UD'), 'UD');
   if (s.vmx === 'non-root' && shadowedAccessExits(s, encoding, instr === 'VMREAD' ? 'VMREAD_BITMAP' : 'VMWRITE_BITMAP')) {
     return end({ observation: { kind: 'vm-exit', reason: instr === 'VMREAD' ? 23 : 25, qualification: 0n }, state: s }, 'NONROOT');
