@@ -5,9 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { catalogCommand } from './commands/catalog.js';
+import { checkCommand } from './commands/check.js';
 import { conformCommand } from './commands/conform.js';
 import { coverageCommand } from './commands/coverage.js';
 import { explainCommand } from './commands/explain.js';
+import { genCommand } from './commands/gen.js';
 import { profileListCommand, profileShowCommand } from './commands/profile.js';
 import { reportAndExit } from './errors.js';
 
@@ -25,6 +27,32 @@ program
   .option('--seed <n>', 'seed of the near-boundary sample (same seed, same cases)', '1')
   .option('--profile <name>', 'only cases on this built-in profile')
   .action(conformCommand);
+
+program
+  .command('gen')
+  .description('generate a coverage-directed conformance suite (JSON lines, format vtspec-vector/1)')
+  .option('--arch <arch>', 'vtx', 'vtx')
+  .option('--profile <name>', 'built-in profile the suite is for (default bochs-skylake-x)')
+  .option('--seed <n>', 'seed (same seed and version, same bytes)', '1')
+  .option('--count <n>', 'total vectors wanted (the coverage-directed part is always kept)', '2000')
+  .option('--shard <K/N>', 'write only the K-th of N deterministic parts')
+  .option('--out <file>', 'output file (default: standard output; the report then goes to standard error)')
+  .option('--json', 'coverage report as JSON')
+  .action(genCommand);
+
+program
+  .command('check')
+  .description('run a suite on an implementation and judge every vector against what the SDM permits')
+  .argument('<suite>', 'suite file (JSON lines, from vtspec gen)')
+  .option('--impl <impl>', 'model | reference | bochs | cmd:"COMMAND" (an adapter, docs/adapter.md)', 'reference')
+  .option('--jobs <n>', 'adapter or Bochs processes in parallel', '1')
+  .option('--shard <K/N>', 'check only the K-th of N deterministic parts')
+  .option('--results <file>', 'append one JSON line per vector as it is judged')
+  .option('--resume', 'skip the vectors already in the --results file')
+  .option('--junit <file>', 'also write a JUnit XML report')
+  .option('--timeout <ms>', 'per-vector timeout for adapters (Bochs: per batch)', '10000')
+  .option('--bochs-cpu <model>', 'Bochs CPU model (default corei7_skylake_x)')
+  .action(checkCommand);
 
 program
   .command('catalog')

@@ -67,10 +67,10 @@ export interface EntryCase {
   readonly mutations: readonly Mutation[];
 }
 
-export const entryCaseArb = (minMutations = 1, maxMutations = 3): fc.Arbitrary<EntryCase> =>
+export const entryCaseArb = (minMutations = 1, maxMutations = 3, profiles?: readonly BuiltinProfileName[]): fc.Arbitrary<EntryCase> =>
   fc
     .record({
-      profile: profileNameArb,
+      profile: profiles === undefined ? profileNameArb : fc.constantFrom(...profiles),
       kind: fc.constantFrom(...BASELINE_KINDS),
       instruction: fc.constantFrom('VMLAUNCH' as const, 'VMRESUME' as const),
       launchState: fc.constantFrom('matching' as const, 'matching' as const, 'matching' as const, 'matching' as const, 'other' as const),

@@ -18,6 +18,9 @@ export interface Outcome {
   readonly state: VtxState;
 }
 
-/** `observed` is something the SDM permits for this step. */
-export const conforms = (observed: ReportedObservation, outcome: Outcome): boolean =>
+/** `observed` is something the SDM permits for this step (or for a vector's expected outcome). */
+export const conforms = (
+  observed: ReportedObservation,
+  outcome: { readonly permitted: readonly ReportedObservation[]; readonly undefinedBehaviour: boolean },
+): boolean =>
   outcome.undefinedBehaviour || outcome.permitted.some((p) => observationEqual(observed, p));

@@ -57,3 +57,14 @@ export const hex32Number: t.Type<number, string, unknown> = new t.Type<number, s
   },
   (a) => toHex(a),
 );
+
+/** A 16-bit value decoded to a JS number (selectors). */
+export const hex16Number: t.Type<number, string, unknown> = new t.Type<number, string, unknown>(
+  'hex16',
+  (u): u is number => Number.isInteger(u) && (u as number) >= 0 && (u as number) <= 0xffff,
+  (u, c) => {
+    const r = hex16.validate(u, c);
+    return r._tag === 'Left' ? r : t.success(Number(r.right));
+  },
+  (a) => toHex(a),
+);
