@@ -103,7 +103,7 @@ export const bootBochs = async (cpuModel: string, blob: Buffer, timeoutMs: numbe
       writeFile(join(dir, 'dbg.rc'), 'c\n'),
     ]);
     return await new Promise<BootResult>((resolve) => {
-      const child = spawn('bochs', ['-q', '-f', 'bochsrc', '-rc', 'dbg.rc'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('bochs', ['-q', '-f', 'bochsrc', '-rc', 'dbg.rc'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       const lines: string[] = [];
       let partial = '';
       let stderr = '';
@@ -139,7 +139,6 @@ export const bootBochs = async (cpuModel: string, blob: Buffer, timeoutMs: numbe
       });
       child.stderr.setEncoding('latin1');
       child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000); });
-      child.stdin.end();
       const finish = () => {
         if (timer) clearTimeout(timer);
         resolve({ status: status ?? 'exited', lines, stderrTail: stderr.trim(), ms: Date.now() - started });
@@ -148,7 +147,9 @@ export const bootBochs = async (cpuModel: string, blob: Buffer, timeoutMs: numbe
       child.on('close', finish);
     });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    // VTSPEC_BOCHS_KEEP=1 keeps the temp dir (bochsrc, images, bochs.log) for triage.
+    if (process.env['VTSPEC_BOCHS_KEEP'] === '1') process.stderr.write(`vtspec: Bochs run kept in ${dir}\n`);
+    else await rm(dir, { recursive: true, force: true });
   }
 };
 

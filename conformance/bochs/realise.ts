@@ -145,6 +145,7 @@ export const bochsRealiser = (profile: VtxProfile): Realiser => {
   const key = profileKey(profile);
   const timer = pinAllowed1(profile, PIN_PREEMPTION_TIMER);
   let prep: [number, bigint][] | string | undefined;
+  const absentFields = VMCS_FIELDS.flatMap((f, i) => (fieldExists(caps, i) ? [] : [f.name as FieldName]));
 
   /** The harness guest that makes a VMCS 'launched': the ia32e baseline, returning to HOST_RIP_PREP. */
   const prepWrites = (at: bigint, vmxon: bigint): [number, bigint][] | string => {
@@ -208,7 +209,8 @@ export const bochsRealiser = (profile: VtxProfile): Realiser => {
         return skip(`VM entry reads physical memory ${hex(r[0])}..${hex(r[1] - 1n)}, which overlaps the current VMCS region Bochs keeps its VMCS in`);
       }
     }
-    for (const r of ranges.writes) {
+    const mayEnter = original.undefinedBehaviour || original.permitted.some((p) => p.kind === 'vm-entry');
+    for (const r of mayEnter ? ranges.writes : []) {
       if (!rangeInArea(r)) return skip(`a VM exit would store MSRs at ${hex(r[0])}..${hex(r[1] - 1n)}, outside case RAM (it could overwrite the harness)`);
     }
 
@@ -220,7 +222,10 @@ export const bochsRealiser = (profile: VtxProfile): Realiser => {
     if (differs(cpuOnly)) {
       return skip(`substituting the harness's processor state (CR0/CR3/CR4/EFER/MSRs) changes what the model permits: ${describePermitted(original)} → ${describePermitted(step(caps, cpuOnly, c.instruction))}`);
     }
-    const zeroExitInfo = Object.fromEntries(EXIT_INFO_FIELDS.map((n) => [n, 0n])) as Partial<Record<FieldName, bigint>>;
+    // Fields the harness does not write: exit-information fields (read-only for VMWRITE unless
+    // IA32_VMX_MISC[29]; no VM-entry check reads them) and fields this processor does not have
+    // (VMWRITE fails with error 12, so no real VMCS holds a value there). Model-checked as zeros.
+    const zeroExitInfo = Object.fromEntries([...EXIT_INFO_FIELDS, ...absentFields].map((n) => [n, 0n])) as Partial<Record<FieldName, bigint>>;
     const host = { HOST_RIP: HOST_RIP_CASE, HOST_RSP, HOST_CR3: HARNESS_CR3 };
     const pin = img === undefined ? 0n : readField(img, 'PIN_BASED_VM_EXEC_CONTROL');
     const attempts: { name: string; values: Partial<Record<FieldName, bigint>> }[] = [
@@ -240,6 +245,11 @@ export const bochsRealiser = (profile: VtxProfile): Realiser => {
       }
     }
     if (chosen === undefined) {
+      const zeroed = withVmcsFields(cpuOnly, at!, zeroExitInfo);
+      if (differs(zeroed)) {
+        const set = [...absentFields, ...EXIT_INFO_FIELDS].filter((n) => readField(img!, n) !== 0n);
+        return skip(`the case sets VMCS fields the harness cannot write (${set.join(', ')}: absent on this processor or exit-information fields); with them 0, as in any VMCS the processor can hold, the model permits something else: ${describePermitted(original)} → ${describePermitted(step(caps, zeroed, c.instruction))}`);
+      }
       const t = withVmcsFields(cpuOnly, at!, { ...zeroExitInfo, ...host });
       return skip(`substituting HOST_RIP/RSP/CR3 (so that VM exits return to the harness) changes what the model permits: ${describePermitted(original)} → ${describePermitted(step(caps, t, c.instruction))}`);
     }

@@ -19,8 +19,10 @@ export const ADAPTER_PROTOCOL = 'vtspec-adapter/1';
 export interface AdapterOptions {
   readonly command: string;
   readonly jobs: number;
-  /** Per-vector (and handshake) timeout. */
+  /** Per-vector timeout. */
   readonly timeoutMs: number;
+  /** Time an adapter may take to start and answer the handshake (emulators can be slow to start). */
+  readonly handshakeTimeoutMs?: number;
   /** Consecutive failed starts after which the adapter is given up. */
   readonly maxStartFailures?: number;
   readonly vtspecVersion: string;
@@ -115,7 +117,7 @@ export const adapterImplementation = (o: AdapterOptions): Implementation => {
     channels.push(channel);
     try {
       channel.send({ type: 'hello', protocol: ADAPTER_PROTOCOL, vtspec: o.vtspecVersion, arch: 'vtx' });
-      const hello = await channel.receive(o.timeoutMs);
+      const hello = await channel.receive(Math.max(o.timeoutMs, o.handshakeTimeoutMs ?? 30_000));
       if (hello['type'] !== 'hello' || hello['protocol'] !== ADAPTER_PROTOCOL) {
         throw new AdapterFailure(`handshake: expected {"type": "hello", "protocol": "${ADAPTER_PROTOCOL}", …}, got ${JSON.stringify(hello).slice(0, 100)}`);
       }

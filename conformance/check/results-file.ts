@@ -28,11 +28,16 @@ export const encodeResult = (r: CaseResult): string =>
 
 export const appendResult = (path: string, r: CaseResult): void => appendFileSync(path, `${encodeResult(r)}\n`);
 
-/** Results already in the file (for --resume). A torn last line (a killed run) is ignored. */
+/**
+ * Results already in the file (for --resume). A torn last line (a killed run) is ignored, and a newline
+ * is added after it so that the results appended next start on a line of their own.
+ */
 export const readResults = (path: string): Map<string, CaseResult> => {
   const done = new Map<string, CaseResult>();
   if (!existsSync(path)) return done;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  const text = readFileSync(path, 'utf8');
+  if (text.length > 0 && !text.endsWith('\n')) appendFileSync(path, '\n');
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     let u: Record<string, unknown>;
     try {

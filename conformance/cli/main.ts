@@ -52,6 +52,7 @@ program
   .option('--junit <file>', 'also write a JUnit XML report')
   .option('--timeout <ms>', 'per-vector timeout for adapters (Bochs: per batch)', '10000')
   .option('--bochs-cpu <model>', 'Bochs CPU model (default corei7_skylake_x)')
+  .option('--shrink', 'for the first divergences, find a minimal failing variant (reruns the implementation)')
   .action(checkCommand);
 
 program

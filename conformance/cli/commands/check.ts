@@ -16,9 +16,11 @@ import { readResults } from '../../check/results-file.js';
 import { runCheck, sectionOf, type CheckSummary } from '../../check/run.js';
 import { readSuite } from '../../check/suite-file.js';
 import { fail } from '../errors.js';
+import { shrink } from '../../check/shrink.js';
+import { encodeVector } from '../../../spec/vector/v1.js';
 import { parseShard } from '../shard.js';
 
-export interface CheckOptions { impl: string; jobs: string; shard?: string; results?: string; resume?: boolean; junit?: string; timeout: string; bochsCpu?: string }
+export interface CheckOptions { impl: string; jobs: string; shard?: string; results?: string; resume?: boolean; junit?: string; timeout: string; bochsCpu?: string; shrink?: boolean }
 
 export const VTSPEC_VERSION: string = (createRequire(import.meta.url)('../../../../package.json') as { version: string }).version;
 
@@ -26,6 +28,15 @@ const positive = (name: string, v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) fail(`--${name} ${v}: expected a positive integer`);
   return n;
+};
+
+let bochsModule: typeof import('../../check/bochs.js') | undefined;
+
+const chooseImplementationSync = (impl: string, jobs: number, timeoutMs: number, bochsCpu?: string): Implementation => {
+  if (impl === 'model') return modelImplementation();
+  if (impl === 'reference') return referenceImplementation();
+  if (impl.startsWith('cmd:')) return adapterImplementation({ command: impl.slice(4).trim(), jobs, timeoutMs, vtspecVersion: VTSPEC_VERSION });
+  return bochsModule!.bochsImplementation({ jobs, timeoutMs, ...(bochsCpu ? { cpuModel: bochsCpu } : {}) });
 };
 
 export const chooseImplementation = async (impl: string, jobs: number, timeoutMs: number, bochsCpu?: string): Promise<Implementation> => {
@@ -37,8 +48,8 @@ export const chooseImplementation = async (impl: string, jobs: number, timeoutMs
     return adapterImplementation({ command, jobs, timeoutMs, vtspecVersion: VTSPEC_VERSION });
   }
   if (impl === 'bochs') {
-    const { bochsImplementation } = await import('../../check/bochs.js');
-    return bochsImplementation({ jobs, timeoutMs, ...(bochsCpu ? { cpuModel: bochsCpu } : {}) });
+    bochsModule = await import('../../check/bochs.js');
+    return bochsModule.bochsImplementation({ jobs, timeoutMs, ...(bochsCpu ? { cpuModel: bochsCpu } : {}) });
   }
   return fail(`--impl ${impl}: expected model, reference, bochs or cmd:"COMMAND"`);
 };
@@ -95,6 +106,17 @@ export const checkCommand = async (suitePath: string, o: CheckOptions): Promise<
   const lines: string[] = [`vtspec check ${suitePath} --impl ${o.impl}: ${vectors.length} vectors${shard ? ` (shard ${o.shard})` : ''}`, ''];
   printSummary(summary, (l) => lines.push(l));
   if (o.junit) writeJunit(o.junit, o.impl, summary, vectors);
+  if (o.shrink) {
+    const failing = summary.divergences.filter((d) => d.result.verdict === 'fail').slice(0, 10);
+    if (failing.length > 0) lines.push('', `shrunk (minimal failing variants of the first ${failing.length} divergences):`);
+    for (const d of failing) {
+      const s = await shrink(d.vector, () => chooseImplementationSync(o.impl, jobs, timeoutMs, o.bochsCpu));
+      if (s === null) continue;
+      lines.push(`  ${d.vector.id} → ${s.minimal.id} after ${s.rounds} rounds; rules ${s.minimal.violates.join(', ') || '(none)'}`);
+      for (const diff of s.differences) lines.push(`      ${diff}`);
+      lines.push(`    ${JSON.stringify(encodeVector(s.minimal))}`);
+    }
+  }
   lines.push('', `conform: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
   process.stdout.write(`${lines.join('\n')}\n`);
   if (summary.failed > 0) process.exitCode = 1;

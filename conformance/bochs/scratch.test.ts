@@ -1,0 +1,28 @@
+import { test } from 'vitest';
+import fc from 'fast-check';
+import { runOnBochs } from './run.js';
+import { bochsRealiser } from './realise.js';
+import { entryCaseArb, realiseCase } from '../vtx/arbitraries.js';
+import { BUILTIN_PROFILES } from '../../spec/vtx/profiles/index.js';
+import { decodeCapabilities } from '../../model/vtx/capabilities.js';
+import { step } from '../../model/vtx/step.js';
+import { conforms } from '../../model/vtx/outcome.js';
+import type { BochsCase } from './realise.js';
+test('perf', async () => {
+  const arb = entryCaseArb().filter((c) => c.profile === 'bochs-skylake-x');
+  const sample = fc.sample(arb, { numRuns: 3000, seed: 42 });
+  const cases: BochsCase[] = sample.map((c, i) => ({ id: `r${i}`, profile: c.profile, state: realiseCase(c), instruction: { op: c.instruction } }));
+  const t0 = Date.now();
+  const rz = bochsRealiser(BUILTIN_PROFILES['bochs-skylake-x']);
+  let run = 0; for (const c of cases) if (rz.realise(c).kind === 'run') run++;
+  const t1 = Date.now();
+  const r = await runOnBochs(cases, { timeoutMs: 5000, jobs: 1, batchSize: 5000 });
+  const t2 = Date.now();
+  const caps = decodeCapabilities(BUILTIN_PROFILES['bochs-skylake-x']);
+  const k: Record<string, number> = {}; let div = 0;
+  r.forEach((x, i) => { k[x.kind] = (k[x.kind] ?? 0) + 1; if (x.kind === 'observed' && !conforms(x.observation, step(caps, cases[i]!.state, cases[i]!.instruction))) div++; });
+  const reasons: Record<string, number> = {};
+  r.forEach((x) => { if (x.kind !== 'observed') { const key = x.reason.replace(/0x[0-9a-f]+/g, 'N').replace(/\(.*$/, '').slice(0, 90); reasons[key] = (reasons[key] ?? 0) + 1; } });
+  console.log('realise ms', t1 - t0, 'runnable', run, 'total ms', t2 - t1, k, 'diverge', div);
+  console.log(reasons);
+});
