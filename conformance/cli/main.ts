@@ -21,11 +21,12 @@ const program = new Command()
 
 program
   .command('conform')
-  .description('check an implementation against the model: every rule witness plus near-boundary VM entries')
-  .option('--impl <impl>', 'implementation to check (reference; bochs and cmd: adapters come later)', 'reference')
-  .option('--count <n>', 'near-boundary cases besides the rule witnesses', '20000')
-  .option('--seed <n>', 'seed of the near-boundary sample (same seed, same cases)', '1')
-  .option('--profile <name>', 'only cases on this built-in profile')
+  .description('generate the default VT-x suite and check the reference CPU, and Bochs when it is installed')
+  .option('--profile <name>', 'built-in profile of the suite (default bochs-skylake-x)')
+  .option('--seed <n>', 'seed of the suite', '1')
+  .option('--count <n>', 'vectors in the suite', '2000')
+  .option('--no-bochs', 'do not run Bochs even if it is installed')
+  .option('--jobs <n>', 'Bochs processes in parallel', '2')
   .action(conformCommand);
 
 program

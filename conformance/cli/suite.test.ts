@@ -75,3 +75,10 @@ describe('vtspec check', () => {
     expect(r.stderr).toMatch(/bad\.jsonl:3: not valid JSON/);
   });
 });
+
+test('vtspec conform (the README main job) checks the reference CPU on the default suite and ends with the conform: line', () => {
+  const r = run('conform', '--no-bochs', '--count', '300');
+  expect(r.status, r.stdout.slice(-1500)).toBe(0);
+  expect(r.stdout).toMatch(/^== reference$/m);
+  expect(r.stdout.trim().split('\n').at(-1)).toBe('conform: 300 passed, 0 failed, 0 skipped');
+});
