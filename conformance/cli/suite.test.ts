@@ -80,5 +80,6 @@ test('vtspec conform (the README main job) checks the reference CPU on the defau
   const r = run('conform', '--no-bochs', '--count', '300');
   expect(r.status, r.stdout.slice(-1500)).toBe(0);
   expect(r.stdout).toMatch(/^== reference$/m);
-  expect(r.stdout.trim().split('\n').at(-1)).toBe('conform: 300 passed, 0 failed, 0 skipped');
+  // The coverage-directed part of the suite (one witness per rule …) is kept even above --count.
+  expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^conform: \d{3} passed, 0 failed, 0 skipped$/);
 });
