@@ -10,6 +10,7 @@
  * undefined behaviour. The canonical outcome is the first failing rule in catalog order.
  */
 import { entryFailureReason, observationEqual, type Observation } from '../../../spec/vtx/observation.js';
+import { match } from 'ts-pattern';
 import type { Outcome } from '../outcome.js';
 import { writeFields, type VtxState } from '../../../spec/vtx/state.js';
 import type { CatalogFailure, EntryPhase } from '../../../spec/vtx/vm-entry/rule.js';
@@ -79,15 +80,15 @@ const entryFailureExit = (e: EntryEnv, reason: 33 | 34, qualification: number): 
   return { observation: { kind: 'vm-exit', reason: fullReason, qualification: BigInt(qualification) }, state: { ...s, vmcs } };
 };
 
-const basicFailure = (state: VtxState, instruction: EntryInstruction, failure: CatalogFailure): Step => {
-  switch (failure.kind) {
-    case 'fault': return fault(state, failure.vector);
-    case 'vm-exit': return { observation: { kind: 'vm-exit', reason: instruction === 'VMLAUNCH' ? 20 : 24, qualification: 0n }, state };
-    case 'VMfailInvalid': return vmFailInvalid(state);
-    case 'VMfailValid': return vmFailValid(state, failure.error);
-    default: return vmFailInvalid(state);
-  }
-};
+/** The outcome of a failed §26.1 check; those rules end in a fault, an exit, or VMfail (never 33/34). */
+const basicFailure = (state: VtxState, instruction: EntryInstruction, failure: CatalogFailure): Step =>
+  match(failure)
+    .with({ kind: 'fault' }, (f) => fault(state, f.vector))
+    .with({ kind: 'vm-exit' }, (): Step => ({ observation: { kind: 'vm-exit', reason: instruction === 'VMLAUNCH' ? 20 : 24, qualification: 0n }, state }))
+    .with({ kind: 'VMfailInvalid' }, () => vmFailInvalid(state))
+    .with({ kind: 'VMfailValid' }, (f) => vmFailValid(state, f.error))
+    .with({ kind: 'entry-failure' }, { kind: 'undefined' }, () => vmFailInvalid(state))
+    .exhaustive();
 
 /** Phases 3 (after the guest checks passed or only optional rules failed), 4 and 5. */
 const loadAndEnter = (e: EntryEnv, trace: Trace): Outcome => {
