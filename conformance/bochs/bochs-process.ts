@@ -7,7 +7,7 @@
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +25,13 @@ const harnessSource = (): string => {
 export const BIOS = '/usr/share/bochs/BIOS-bochs-latest';
 export const VGABIOS = '/usr/share/bochs/VGABIOS-lgpl-latest';
 const FLOPPY_BYTES = 1_474_560;
+const BOOT_ALLOWANCE_MS = 10_000;
 /** Sectors the boot sector loads from floppy track 0 (harness.asm: sectors 2..18). */
 const MAX_HARNESS_BYTES = 512 + 17 * 512;
 
 let harness: Promise<Buffer> | undefined;
+/** coreutils' stdbuf, to make Bochs' stdout line-buffered. */
+const STDBUF = spawnSync('stdbuf', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** The assembled harness (boot sector + .hi), cached per process. */
 export const assembleHarness = (): Promise<Buffer> => {
@@ -50,13 +53,31 @@ export const assembleHarness = (): Promise<Buffer> => {
 };
 
 export interface BootResult {
-  /** 'done': the harness printed @@DONE; 'hung': no progress within the timeout; 'reset': it booted twice; 'exited': Bochs ended otherwise. */
-  readonly status: 'done' | 'hung' | 'reset' | 'exited';
+  /**
+   * 'done': the harness printed @@DONE; 'hung': no progress within the timeout; 'reset': it booted
+   * twice; 'stopped': bochs.log reported a VMX abort or triple fault (see stopReason); 'exited':
+   * Bochs ended otherwise (e.g. a Bochs panic, in stderrTail).
+   */
+  readonly status: 'done' | 'hung' | 'reset' | 'stopped' | 'exited';
+  readonly stopReason?: string;
   /** The harness's lines, without the leading "@@". */
   readonly lines: readonly string[];
   readonly stderrTail: string;
   readonly ms: number;
 }
+
+const readLogTail = async (path: string, from: number): Promise<{ text: string; size: number }> => {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size <= from) return { text: '', size: from };
+    const buf = Buffer.alloc(size - from);
+    await fh.read(buf, 0, buf.length, from);
+    return { text: buf.toString('latin1'), size };
+  } finally {
+    await fh.close();
+  }
+};
 
 /** The disk holding the blob: flat image, 16 heads x 63 sectors, padded to whole cylinders. */
 const diskImage = (blob: Buffer): { image: Buffer; cylinders: number } => {
@@ -103,22 +124,38 @@ export const bootBochs = async (cpuModel: string, blob: Buffer, timeoutMs: numbe
       writeFile(join(dir, 'dbg.rc'), 'c\n'),
     ]);
     return await new Promise<BootResult>((resolve) => {
-      const child = spawn('bochs', ['-q', '-f', 'bochsrc', '-rc', 'dbg.rc'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Bochs writes port E9 bytes with stdio, block-buffered on a pipe: without line buffering a
+      // hung Bochs takes up to 4 KiB of finished results with it, and progress is not seen.
+      const argv = ['-q', '-f', 'bochsrc', '-rc', 'dbg.rc'];
+      const child = STDBUF ? spawn('stdbuf', ['-oL', 'bochs', ...argv], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('bochs', argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       const lines: string[] = [];
       let partial = '';
       let stderr = '';
       let status: BootResult['status'] | undefined;
       let boots = 0;
+      let stopReason: string | undefined;
       let timer: NodeJS.Timeout | undefined;
       const kill = (why: BootResult['status']) => {
         status ??= why;
         child.kill('SIGKILL');
       };
+      // Booting (BIOS, zeroing 16 MiB, reading the blob) gets extra time on a loaded machine.
       const arm = () => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => kill('hung'), timeoutMs);
+        timer = setTimeout(() => kill('hung'), lines.length === 0 ? timeoutMs + BOOT_ALLOWANCE_MS : timeoutMs);
       };
       arm();
+      // bochs.log names a VMX abort or a triple fault at once; the emulated CPU then sits in the
+      // shutdown state, so waiting for the timeout would only cost time.
+      let logSeen = 0;
+      const watch = setInterval(() => {
+        readLogTail(join(dir, 'bochs.log'), logSeen).then(({ text, size }) => {
+          logSeen = size;
+          const m = /(VMABORT:[^\n]*|exception\(\): 3rd[^\n]*|shutdown state[^\n]*)/.exec(text);
+          if (m && status === undefined) { stopReason = m[1]!.trim(); kill('stopped'); }
+        }, () => { /* the log does not exist yet */ });
+      }, 200);
       child.stdout.setEncoding('latin1');
       child.stdout.on('data', (chunk: string) => {
         partial += chunk;
@@ -141,7 +178,8 @@ export const bootBochs = async (cpuModel: string, blob: Buffer, timeoutMs: numbe
       child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000); });
       const finish = () => {
         if (timer) clearTimeout(timer);
-        resolve({ status: status ?? 'exited', lines, stderrTail: stderr.trim(), ms: Date.now() - started });
+        clearInterval(watch);
+        resolve({ status: status ?? 'exited', lines, stderrTail: stderr.trim(), ms: Date.now() - started, ...(stopReason ? { stopReason } : {}) });
       };
       child.on('error', (e) => { stderr += String(e.message); finish(); });
       child.on('close', finish);

@@ -228,8 +228,15 @@ export const bochsRealiser = (profile: VtxProfile): Realiser => {
     const zeroExitInfo = Object.fromEntries([...EXIT_INFO_FIELDS, ...absentFields].map((n) => [n, 0n])) as Partial<Record<FieldName, bigint>>;
     const host = { HOST_RIP: HOST_RIP_CASE, HOST_RSP, HOST_CR3: HARNESS_CR3 };
     const pin = img === undefined ? 0n : readField(img, 'PIN_BASED_VM_EXEC_CONTROL');
+    // The VM-exit MSR-store and MSR-load lists act only at the VM exit (§27.4, §27.6; also after a
+    // VM-entry failure, §26.7), where an entry naming MSR 0 in zeroed memory makes a VMX abort
+    // (§27.7) that stops the harness: emptied when that leaves the permitted outcomes unchanged.
+    const noExitLists = { VM_EXIT_MSR_STORE_COUNT: 0n, VM_EXIT_MSR_LOAD_COUNT: 0n };
+    const armed = { PIN_BASED_VM_EXEC_CONTROL: pin | (1n << 6n), VMX_PREEMPTION_TIMER_VALUE: 0n };
     const attempts: { name: string; values: Partial<Record<FieldName, bigint>> }[] = [
-      ...(timer ? [{ name: 'HOST_RIP/RSP/CR3 → harness; VMX-preemption timer armed with value 0', values: { ...zeroExitInfo, ...host, PIN_BASED_VM_EXEC_CONTROL: pin | (1n << 6n), VMX_PREEMPTION_TIMER_VALUE: 0n } }] : []),
+      ...(timer ? [{ name: 'HOST_RIP/RSP/CR3 → harness; VM-exit MSR lists emptied; VMX-preemption timer armed with value 0', values: { ...zeroExitInfo, ...host, ...noExitLists, ...armed } }] : []),
+      { name: 'HOST_RIP/RSP/CR3 → harness; VM-exit MSR lists emptied', values: { ...zeroExitInfo, ...host, ...noExitLists } },
+      ...(timer ? [{ name: 'HOST_RIP/RSP/CR3 → harness; VMX-preemption timer armed with value 0', values: { ...zeroExitInfo, ...host, ...armed } }] : []),
       { name: 'HOST_RIP/RSP/CR3 → harness', values: { ...zeroExitInfo, ...host } },
     ];
     // No VM exit can reach the host when the model permits only VMfail/faults (§26.1-26.2 checks

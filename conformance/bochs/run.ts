@@ -84,7 +84,8 @@ const interpret = (p: Pending, writes: readonly string[][], r: readonly string[]
 };
 
 const describeStop = (b: BootResult, timeoutMs: number): string =>
-  b.status === 'hung' ? `Bochs made no progress for ${timeoutMs} ms (the guest or the harness hung)`
+  b.status === 'stopped' ? `Bochs logged '${b.stopReason}' (the emulated CPU stopped)`
+  : b.status === 'hung' ? `Bochs made no progress for ${timeoutMs} ms (the guest or the harness hung)`
     : b.status === 'reset' ? 'Bochs reset the machine (triple fault or VMX abort in the harness)'
       : `Bochs exited before the harness finished${b.stderrTail ? `: ${b.stderrTail.split('\n').slice(-3).join(' / ')}` : ''}`;
 
@@ -134,6 +135,7 @@ export const runOnBochs = async (cases: readonly BochsCase[], options: RunOption
       return;
     }
     const boot = await limit(() => bootBochs(cpuModel, blob, timeoutMs));
+    if (process.env['VTSPEC_BOCHS_TRACE'] === '1') process.stderr.write(`vtspec bochs: ${batch.length} cases, ${boot.status}, ${boot.ms} ms, ${boot.lines.length} lines\n`);
     const writes = new Map<number, string[][]>();
     const done = new Set<number>();
     let started = -1;
@@ -155,7 +157,7 @@ export const runOnBochs = async (cases: readonly BochsCase[], options: RunOption
       return;
     }
     const reason = describeStop(boot, timeoutMs);
-    if (!boot.lines.includes('BOOT')) {
+    if (!boot.lines.includes('BOOT') && boot.status === 'exited') {
       // Bochs never reached the harness: the environment, not a case, is at fault.
       for (const p of rest) results[p.index] = { id: p.id, kind: 'error', reason: `Bochs did not boot the harness: ${reason}` };
       return;
@@ -164,13 +166,20 @@ export const runOnBochs = async (cases: readonly BochsCase[], options: RunOption
       const p = batch[0]!;
       const n = (strikes.get(p.index) ?? 0) + 1;
       strikes.set(p.index, n);
-      if (n >= 2) results[p.index] = { id: p.id, kind: 'error', reason: `${reason}, twice with this case alone` };
+      // A logged VMX abort or triple fault is deterministic evidence: once alone is enough.
+      if (boot.status === 'stopped') results[p.index] = { id: p.id, kind: 'error', reason: `${reason}, with this case alone` };
+      else if (n >= 2) results[p.index] = { id: p.id, kind: 'error', reason: `${reason}, twice with this case alone` };
       else await runBatch(batch);
       return;
     }
     const culprit = started >= 0 && !done.has(started) ? batch[started] : undefined;
     if (culprit !== undefined) {
-      await Promise.all([runBatch([culprit]), runBatch(rest.filter((p) => p !== culprit))]);
+      // The rest runs as `jobs` batches, so one bad case does not serialise a parallel run.
+      const others = rest.filter((p) => p !== culprit);
+      const size = Math.max(1, Math.ceil(others.length / jobs));
+      const parts: Pending[][] = [];
+      for (let i = 0; i < others.length; i += size) parts.push(others.slice(i, i + size));
+      await Promise.all([runBatch([culprit]), ...parts.map(runBatch)]);
     } else {
       const half = Math.ceil(rest.length / 2);
       await Promise.all([runBatch(rest.slice(0, half)), runBatch(rest.slice(half))]);

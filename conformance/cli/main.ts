@@ -11,6 +11,7 @@ import { coverageCommand } from './commands/coverage.js';
 import { explainCommand } from './commands/explain.js';
 import { genCommand } from './commands/gen.js';
 import { profileListCommand, profileShowCommand } from './commands/profile.js';
+import { profileCaptureCommand } from './commands/profile-capture.js';
 import { reportAndExit } from './errors.js';
 
 const program = new Command()
@@ -94,6 +95,13 @@ profile
   .argument('<name|file>', 'a built-in profile name or a profile JSON file')
   .option('--json', 'the profile as JSON (the format profile files use)')
   .action(profileShowCommand);
+profile
+  .command('capture')
+  .description('read the IA32_VMX_* MSRs and CPUID address widths of a Bochs CPU model into a profile file')
+  .option('--impl <impl>', 'bochs', 'bochs')
+  .requiredOption('--cpu <model>', 'Bochs cpu model, e.g. corei7_skylake_x, core2_penryn_t9600, tigerlake')
+  .option('--out <file>', 'profile file to write (default: standard output)')
+  .action(profileCaptureCommand);
 
 try {
   await program.parseAsync(process.argv);

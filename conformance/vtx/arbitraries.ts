@@ -7,7 +7,9 @@
 import fc from 'fast-check';
 import { BUILTIN_PROFILES, BUILTIN_PROFILE_NAMES, type BuiltinProfileName } from '../../spec/vtx/profiles/index.js';
 import { readField, writeField, type VmcsRegion, type VtxState } from '../../spec/vtx/state.js';
-import { fieldBits, FIELD_BY_NAME } from '../../spec/vtx/vmcs/encoding.js';
+import { fieldBits, FIELD_BY_NAME, FIELD_INDEX } from '../../spec/vtx/vmcs/encoding.js';
+import { decodeCapabilities } from '../../model/vtx/capabilities.js';
+import { fieldExists } from '../../model/vtx/vmcs-fields.js';
 import type { FieldName } from '../../spec/vtx/vmcs/fields.js';
 import { ENTRY_CHECKS, ENTRY_CHECK_IDS, type EntryCheckId } from '../../spec/vtx/vm-entry/index.js';
 import { BASELINE_KINDS, baselineState, baselineSupported, type BaselineKind } from './baseline.js';
@@ -29,11 +31,24 @@ export type Mutation =
   | { readonly kind: 'flip'; readonly field: FieldName; readonly bit: number }
   | { readonly kind: 'set'; readonly field: FieldName; readonly value: bigint };
 
-export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const mutationOf = (fields: readonly FieldName[]): fc.Arbitrary<Mutation> => fc.oneof(
   fc.record({ kind: fc.constant('witness' as const), rule: fc.constantFrom(...ENTRY_CHECK_IDS) }),
-  fc.record({ kind: fc.constant('flip' as const), field: fc.constantFrom(...CHECKED_FIELDS), bit: fc.nat({ max: 63 }) }),
-  fc.record({ kind: fc.constant('set' as const), field: fc.constantFrom(...CHECKED_FIELDS), value: fc.constantFrom(...EDGE_VALUES) }),
+  fc.record({ kind: fc.constant('flip' as const), field: fc.constantFrom(...fields), bit: fc.nat({ max: 63 }) }),
+  fc.record({ kind: fc.constant('set' as const), field: fc.constantFrom(...fields), value: fc.constantFrom(...EDGE_VALUES) }),
 );
+
+/** Mutations of any checked field, whether or not a given processor has it. */
+export const mutationArb: fc.Arbitrary<Mutation> = mutationOf(CHECKED_FIELDS);
+
+/**
+ * Mutations a processor's VMCS can hold: bit flips and edge values only in fields that exist on the
+ * profile (a VMCS cannot hold a value in a field its processor lacks).
+ */
+const MUTATIONS_FOR = new Map(BUILTIN_PROFILE_NAMES.map((n) => {
+  const caps = decodeCapabilities(BUILTIN_PROFILES[n]);
+  return [n, mutationOf(CHECKED_FIELDS.filter((f) => fieldExists(caps, FIELD_INDEX[f])))] as const;
+}));
+export const mutationArbFor = (profile: BuiltinProfileName): fc.Arbitrary<Mutation> => MUTATIONS_FOR.get(profile)!;
 
 const editCurrent = (s: VtxState, f: (region: VmcsRegion) => VmcsRegion): VtxState => {
   const at = s.currentVmcs;
@@ -74,8 +89,8 @@ export const entryCaseArb = (minMutations = 1, maxMutations = 3, profiles?: read
       kind: fc.constantFrom(...BASELINE_KINDS),
       instruction: fc.constantFrom('VMLAUNCH' as const, 'VMRESUME' as const),
       launchState: fc.constantFrom('matching' as const, 'matching' as const, 'matching' as const, 'matching' as const, 'other' as const),
-      mutations: fc.array(mutationArb, { minLength: minMutations, maxLength: maxMutations }),
     })
+    .chain((c) => fc.array(mutationArbFor(c.profile), { minLength: minMutations, maxLength: maxMutations }).map((mutations) => ({ ...c, mutations })))
     .filter((c) => baselineSupported(BUILTIN_PROFILES[c.profile], c.kind));
 
 export const realiseCase = (c: EntryCase): VtxState => {

@@ -1,7 +1,8 @@
 /**
  * The IA32_VMX_* values Debian's Bochs 2.7 reports (read with RDMSR on a bare-metal harness,
  * shared/facts/bochs-vmx-msrs.md). `vtspec profile capture --impl bochs` re-captures them.
- * MAXPHYADDR/linear width are Bochs' CPUID.80000008H values for these models.
+ * MAXPHYADDR/linear width are Bochs' CPUID.80000008H values for these models (40/48 on all three,
+ * as `vtspec profile capture --impl bochs` reads them).
  */
 import type { VtxProfile } from '../profile.js';
 import { DEFAULT_CHOICES } from './choices.js';
@@ -60,7 +61,7 @@ export const BOCHS_PENRYN: VtxProfile = {
     IA32_VMX_TRUE_EXIT_CTLS: 0x0003_ffff_0003_6dfbn,
     IA32_VMX_TRUE_ENTRY_CTLS: 0x0000_3fff_0000_11fbn,
   },
-  maxPhysAddr: 36,
+  maxPhysAddr: 40,
   linearAddressWidth: 48,
   intel64: true,
   cpuid: { sgx: false, rtm: false },
@@ -89,7 +90,7 @@ export const BOCHS_SANDY_BRIDGE: VtxProfile = {
     IA32_VMX_TRUE_EXIT_CTLS: 0x007f_ffff_0003_6dfbn,
     IA32_VMX_TRUE_ENTRY_CTLS: 0x0000_ffff_0000_11fbn,
   },
-  maxPhysAddr: 36,
+  maxPhysAddr: 40,
   linearAddressWidth: 48,
   intel64: true,
   cpuid: { sgx: false, rtm: false },
