@@ -82,9 +82,10 @@ program
 
 program
   .command('bench')
-  .description('VM-entry evaluations per second: model vs reference CPU on valid and near-boundary states')
+  .description('VM entries per second (model vs reference CPU) and suite vectors per second (model, reference CPU, Bochs)')
   .option('--json', 'machine-readable output')
   .option('--ms <milliseconds>', 'measuring time per figure', '1500')
+  .option('--no-bochs', 'do not measure Bochs even if it is installed')
   .action(benchCommand);
 
 const profile = program.command('profile').description('capability profiles');
