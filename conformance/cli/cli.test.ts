@@ -106,11 +106,21 @@ describe('bad input: one line naming the file and the path inside it, exit statu
   test('malformed profile file', () =>
     bad(['explain', '--state', 'examples/vtx/valid-64bit-guest.json', '--profile', 'examples/vtx/malformed/broken-profile.json'], /^vtspec: \S+broken-profile\.json: colour: unknown key/));
   test('unknown profile name', () => bad(['explain', '--state', 'examples/vtx/valid-64bit-guest.json', '--profile', 'nosuch'], /unknown profile 'nosuch'/));
-  test('VT-i not yet', () => bad(['catalog', '--arch', 'vti'], /not implemented yet/));
+  test('VT-i explain not yet', () => bad(['explain', '--arch', 'vti', '--state', 'examples/vtx/valid-64bit-guest.json'], /not implemented yet/));
 });
 
 test('a profile file round-trips through explain --profile', () => {
   const r = run('explain', '--state', 'examples/vtx/valid-64bit-guest.json', '--profile', 'examples/profiles/bochs-sandy-bridge.json');
   expect(r.status, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/on profile bochs-sandy-bridge/);
+});
+
+test('vtspec catalog --arch vti --json: the VT-i specification data, every row with its source', () => {
+  const c = json('catalog', '--arch', 'vti', '--json');
+  expect(c.arch).toBe('vti');
+  for (const k of ['psrBits', 'controlRegisters', 'ivtVectors', 'vpdFields', 'vacBits', 'vdcBits', 'palProcedures', 'palServices', 'interceptCauses']) {
+    expect(c[k].length, k).toBeGreaterThan(0);
+    for (const row of c[k]) expect(typeof row.source, `${k} row without source`).toBe('string');
+  }
+  expect(c.psrBits.some((b: { name: string }) => b.name === 'vm')).toBe(true);
 });

@@ -60,7 +60,7 @@ program
 program
   .command('catalog')
   .description('print the specification as data: VMCS fields, controls, capability MSRs, exit reasons, errors, VM-entry checks')
-  .option('--arch <arch>', 'vtx (vti: not yet implemented)', 'vtx')
+  .option('--arch <arch>', 'vtx, or vti (specification data only so far)', 'vtx')
   .option('--json', 'one JSON object (shape documented in the README)')
   .action(catalogCommand);
 

@@ -12,6 +12,8 @@ import { VMCS_FIELDS } from '../../../spec/vtx/vmcs/fields.js';
 import { ENTRY_CHECKS, UNMODELLED_ENTRY_RULES } from '../../../spec/vtx/vm-entry/index.js';
 import { INSTRUCTION_RULES } from '../../../spec/vtx/vmx-instructions/index.js';
 import { requireVtx } from '../inputs.js';
+import { jsonReplacer } from '../json.js';
+import { VTI_CATALOG } from '../../../spec/vti/index.js';
 
 const hex = (n: number, digits = 4) => `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`;
 
@@ -34,7 +36,20 @@ export const vtxCatalog = () => ({
   unmodelledEntryRules: UNMODELLED_ENTRY_RULES,
 });
 
+/** VT-i so far is specification data only (spec/vti); the model and reference CPU are the next stage. */
+const vtiCatalog = (json: boolean): void => {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ arch: 'vti', modelled: false, ...VTI_CATALOG }, jsonReplacer, 2)}\n`);
+    return;
+  }
+  const out = ['VT-i catalog (Itanium SDM rev 2.3, Vol. 2; Linux/Xen ia64 sources): specification data only — the VT-i model is not built yet', ''];
+  for (const [name, rows] of Object.entries(VTI_CATALOG)) out.push(`${name}: ${rows.length}`);
+  out.push('', 'vtspec catalog --arch vti --json prints every row with its source.');
+  process.stdout.write(`${out.join('\n')}\n`);
+};
+
 export const catalogCommand = (opts: { arch?: string; json?: boolean }): void => {
+  if (opts.arch === 'vti') return vtiCatalog(opts.json === true);
   requireVtx(opts.arch);
   const c = vtxCatalog();
   if (opts.json) {
