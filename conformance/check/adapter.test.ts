@@ -3,6 +3,7 @@
  * crashes on every tenth vector, one that hangs, and one that prints garbage each complete, with those
  * vectors marked as adapter errors and every other vector's result kept.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,9 @@ describe('the example adapter', () => {
       const written = readResults(results);
       expect(written.size).toBe(vectors.length);
       expect(readFileSync(results, 'utf8').trim().split('\n').length).toBe(vectors.length);
+      // Killed adapters leave nothing behind (the shell's children included).
+      const leftovers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(suitePath) && l.includes('table_adapter'));
+      expect(leftovers).toEqual([]);
     });
 
   contained('crash', '--crash-every 10', /adapter exited with status 3/);

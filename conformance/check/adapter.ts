@@ -38,7 +38,9 @@ class Channel {
   readonly child: ChildProcessWithoutNullStreams;
 
   constructor(command: string) {
-    this.child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so that killing it also kills what the shell started (an adapter is
+    // usually `sh -c "python3 adapter.py …"`; killing only the shell would orphan the adapter).
+    this.child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child.stdin.on('error', () => {}); // a dead adapter: reported through `exit`
     this.child.stderr.on('data', (d: Buffer) => process.stderr.write(`[adapter] ${d.toString()}`));
     createInterface({ input: this.child.stdout }).on('line', (line) => {
@@ -88,7 +90,24 @@ class Channel {
   }
 
   kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (this.exited || this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  /** Waits up to `ms` for the adapter to exit by itself. */
+  async waitForExit(ms: number): Promise<void> {
+    if (this.exited) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 
@@ -166,7 +185,9 @@ export const adapterImplementation = (o: AdapterOptions): Implementation => {
           } catch {
             /* already gone */
           }
-          setTimeout(() => current?.channel.kill(), 2000).unref();
+          // An adapter that ignores "bye" is killed after two seconds.
+          await current.channel.waitForExit(2000);
+          current.channel.kill();
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));

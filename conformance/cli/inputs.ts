@@ -1,5 +1,6 @@
 /** Reading what a user names on the command line: JSON files, state files, profiles. */
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeProfile } from '../../spec/codec/profile.js';
@@ -35,13 +36,18 @@ const decodeOrFail = <A>(v: t.Validation<A>, inputName: string): A => {
 
 export const loadStateFile = (path: string): StateFile => decodeOrFail(decodeStateFile(readJson(path)), path);
 
-/** A built-in profile name, or a path to a profile JSON file. */
-export const loadProfile = (nameOrFile: string): VtxProfile => {
+/**
+ * A built-in profile name, or a path to a profile JSON file. `from`: the state file that named it —
+ * errors then point at its "profile" key, and a relative path is taken relative to that file.
+ */
+export const loadProfile = (nameOrFile: string, from?: string): VtxProfile => {
   if (nameOrFile in BUILTIN_PROFILES) return BUILTIN_PROFILES[nameOrFile as keyof typeof BUILTIN_PROFILES];
   if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) {
-    return fail(`unknown profile '${nameOrFile}': use one of ${BUILTIN_PROFILE_NAMES.join(', ')}, or a path to a profile JSON file`);
+    const where = from === undefined ? '' : `${from}: profile: `;
+    return fail(`${where}unknown profile '${nameOrFile}': use one of ${BUILTIN_PROFILE_NAMES.join(', ')}, or a path to a profile JSON file`);
   }
-  return decodeOrFail(decodeProfile(readJson(nameOrFile)), nameOrFile);
+  const path = from === undefined || isAbsolute(nameOrFile) ? nameOrFile : join(dirname(from), nameOrFile);
+  return decodeOrFail(decodeProfile(readJson(path)), path);
 };
 
 export const requireVtx = (arch: string | undefined): void => {

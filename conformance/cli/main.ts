@@ -14,6 +14,14 @@ import { profileListCommand, profileShowCommand } from './commands/profile.js';
 import { profileCaptureCommand } from './commands/profile-capture.js';
 import { reportAndExit } from './errors.js';
 
+// `vtspec … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 const program = new Command()
   .name('vtspec')
   .description('An executable, specification-first model of Intel VT-x (and, later, VT-i)')

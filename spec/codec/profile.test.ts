@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { DEFAULT_CHOICES, decodeProfile, encodeProfile } from './profile.js';
 import { formatErrors } from './report.js';
+import { BUILTIN_PROFILES } from '../vtx/profiles/index.js';
 
 /** Bochs 2.7 corei7_skylake_x (shared/facts/bochs-vmx-msrs.md). */
 const skylakeJson = () => ({
@@ -114,4 +115,22 @@ describe('profile codec', () => {
       'profile.json: msrs.IA32_VMX_PROCBASED_CTLS3: present, but this MSR exists only when IA32_VMX_PROCBASED_CTLS bit 49 = 1 (the "activate tertiary controls" control may be 1)',
     ]);
   });
+});
+
+describe('profile values no processor reports are rejected', () => {
+  const base = JSON.parse(JSON.stringify(encodeProfile(BUILTIN_PROFILES['bochs-skylake-x'])));
+  test.each([
+    ['a control that must be 1 and may not be', { IA32_VMX_PINBASED_CTLS: '0x16' }, /msrs\.IA32_VMX_PINBASED_CTLS: controls 0x16 must be 1/],
+    ['a VMCS region size of 0', { IA32_VMX_BASIC: '0xd800000000002b' }, /msrs\.IA32_VMX_BASIC: VMCS region size \(bits 44:32\) is 0/],
+  ])('%s', (_name, msrs, message) => {
+    const r = decodeProfile({ ...base, msrs: { ...base.msrs, ...msrs } });
+    expect(r._tag).toBe('Left');
+    if (r._tag === 'Left') expect(formatErrors(r.left, 'p.json').join('\n')).toMatch(message);
+  });
+});
+
+test.each(Object.keys(BUILTIN_PROFILES))('built-in profile %s round-trips through the profile codec', (name) => {
+  const p = BUILTIN_PROFILES[name as keyof typeof BUILTIN_PROFILES];
+  const r = decodeProfile(JSON.parse(JSON.stringify(encodeProfile(p))));
+  expect(r._tag === 'Right' ? r.right.msrs : formatErrors(r.left, name)).toEqual(p.msrs);
 });

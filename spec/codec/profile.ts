@@ -74,6 +74,33 @@ export const profileMsrInconsistencies = (msrs: VtxProfile['msrs']): { name: Cap
     }];
   });
 
+const CONTROL_MSRS = [
+  'IA32_VMX_PINBASED_CTLS', 'IA32_VMX_PROCBASED_CTLS', 'IA32_VMX_EXIT_CTLS', 'IA32_VMX_ENTRY_CTLS',
+  'IA32_VMX_TRUE_PINBASED_CTLS', 'IA32_VMX_TRUE_PROCBASED_CTLS', 'IA32_VMX_TRUE_EXIT_CTLS', 'IA32_VMX_TRUE_ENTRY_CTLS',
+] as const satisfies readonly CapabilityMsrName[];
+
+/**
+ * Values no processor can report (Appendix A): a control that must be 1 (allowed-0 bit set) but may
+ * not be 1 (allowed-1 bit clear); a VMCS region size of 0 or above 4096 bytes (A.1); a revision
+ * identifier with bit 31 set; a VMCS memory type other than UC (0) or WB (6).
+ */
+export const profileMsrContradictions = (msrs: VtxProfile['msrs']): { name: CapabilityMsrName; message: string }[] => {
+  const out: { name: CapabilityMsrName; message: string }[] = [];
+  for (const name of CONTROL_MSRS) {
+    const v = msrs[name];
+    if (v === undefined) continue;
+    const bad = (v & 0xffff_ffffn) & ~(v >> 32n);
+    if (bad !== 0n) out.push({ name, message: `controls 0x${bad.toString(16)} must be 1 (allowed-0 half) but may not be 1 (allowed-1 half): no processor reports this` });
+  }
+  const basic = msrs.IA32_VMX_BASIC;
+  const size = (basic >> 32n) & 0x1fffn;
+  if (size === 0n || size > 4096n) out.push({ name: 'IA32_VMX_BASIC', message: `VMCS region size (bits 44:32) is ${size}, expected 1 to 4096 bytes` });
+  if ((basic >> 31n) & 1n) out.push({ name: 'IA32_VMX_BASIC', message: 'bit 31 (of the revision identifier) is always 0' });
+  const memoryType = (basic >> 50n) & 0xfn;
+  if (memoryType !== 0n && memoryType !== 6n) out.push({ name: 'IA32_VMX_BASIC', message: `VMCS memory type (bits 53:50) is ${memoryType}, expected 0 (UC) or 6 (WB)` });
+  return out;
+};
+
 const toProfile = (p: t.TypeOf<typeof profileShape>): VtxProfile => ({
   name: p.name,
   description: p.description,
@@ -92,7 +119,7 @@ export const ProfileCodec = new t.Type<VtxProfile, ProfileJson, unknown>(
     const r = profileShape.validate(u, c);
     if (isLeft(r)) return r;
     const profile = toProfile(r.right);
-    const problems = profileMsrInconsistencies(profile.msrs);
+    const problems = [...profileMsrInconsistencies(profile.msrs), ...profileMsrContradictions(profile.msrs)];
     if (problems.length === 0) return t.success(profile);
     return t.failures(problems.map(({ name, message }) => {
       const msrsContext = t.appendContext(c, 'msrs', msrsCodec, (u as Record<string, unknown>)['msrs']);

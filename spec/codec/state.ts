@@ -201,7 +201,16 @@ export const StateFileCodec = new t.Type<StateFile, StateJson, unknown>(
   (u): u is StateFile => isPlainObject(u) && isPlainObject(u['state']),
   (u, c) => {
     const r = stateShape.validate(u, c);
-    return isLeft(r) ? r : t.success(toStateFile(r.right));
+    if (isLeft(r)) return r;
+    const f = toStateFile(r.right);
+    // A current VMCS is one VMPTRLD made current: its region (launch state, contents) must be in the state.
+    const current = f.state.currentVmcs;
+    if (current !== null && !f.state.vmcs.has(current)) {
+      const hex = `0x${current.toString(16)}`;
+      return t.failure(hex, t.appendContext(c, 'currentVmcs', str, hex),
+        `names no VMCS region: add "${hex}" to "vmcs" (with its launchState and fields), or write null for no current VMCS`);
+    }
+    return t.success(f);
   },
   (f) => stateShape.encode({
     vmx: f.state.vmx,

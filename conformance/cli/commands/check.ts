@@ -19,6 +19,7 @@ import { fail } from '../errors.js';
 import { shrink } from '../../check/shrink.js';
 import { encodeVector } from '../../../spec/vector/v1.js';
 import { parseShard } from '../shard.js';
+import { requireWritable } from '../outputs.js';
 
 export interface CheckOptions { impl: string; jobs: string; shard?: string; results?: string; resume?: boolean; junit?: string; timeout: string; bochsCpu?: string; shrink?: boolean }
 
@@ -83,10 +84,14 @@ export const checkCommand = async (suitePath: string, o: CheckOptions): Promise<
   const timeoutMs = positive('timeout', o.timeout);
   const shard = parseShard(o.shard);
   if (o.resume && !o.results) fail('--resume needs --results FILE (the results of the run to resume)');
+  if (o.results) requireWritable(o.results, '--results', o.resume === true);
+  if (o.junit) requireWritable(o.junit, '--junit');
   const all = readSuite(suitePath);
   const vectors = shard ? all.filter((v) => inShard(v.id, shard)) : all;
-  const done = o.resume && o.results ? readResults(o.results) : undefined;
   const impl = await chooseImplementation(o.impl, jobs, timeoutMs, o.bochsCpu);
+  const done = o.resume && o.results ? readResults(o.results) : undefined;
+  const other = done === undefined ? undefined : [...done.values()].find((r) => r.impl !== impl.name);
+  if (other) fail(`--resume: ${o.results} holds results of '${other.impl}', not of '${impl.name}'; resume with the same --impl, or use another --results file`);
 
   const bar = process.stderr.isTTY
     ? new SingleBar({ format: 'check {bar} {value}/{total} vectors | {failed} failed', hideCursor: true, stream: process.stderr }, Presets.shades_classic)

@@ -2,7 +2,8 @@
  * `vtspec conform [--profile P] [--seed S] [--count N] [--no-bochs]`: the README's main command.
  * Generates the default VT-x suite (as `vtspec gen` would), checks the reference CPU against it, then
  * Debian's Bochs when it is installed, and prints each report. The last line adds them up:
- * `conform: N passed, M failed, K skipped`. Exit status 0 exactly when nothing failed.
+ * `conform: N passed, M failed, K skipped`. Exit status 0 exactly when every failure is a documented
+ * Bochs departure from the SDM (docs/bochs-divergences.md).
  */
 import { BUILTIN_PROFILE_NAMES, DEFAULT_PROFILE, type BuiltinProfileName } from '../../../spec/vtx/profiles/index.js';
 import { referenceImplementation, type Implementation } from '../../check/implementation.js';
@@ -31,15 +32,27 @@ export const conformCommand = async (o: ConformOptions): Promise<void> => {
     else notes.push(`Bochs not checked: ${available.reason} (apt-get install bochs bochsbios vgabios nasm)`);
   }
   const runs = await conformAgainst(vectors, impls);
+  const { documentedDeparture } = await import('../../bochs/known-divergences.js');
   const out: string[] = [`VT-x conformance: suite of ${vectors.length} vectors on ${profile} (vtspec gen --profile ${profile} --seed ${o.seed} --count ${o.count})`];
+  let unexplained = 0;
   for (const r of runs) {
     out.push('', `== ${r.impl}`);
     printSummary(r.summary, (l) => out.push(l));
     out.push(`${r.impl}: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.skipped} skipped`);
+    // Bochs is not the product under test here: its departures from the SDM are known and judged in
+    // docs/bochs-divergences.md. Anything else is a new divergence and fails the run.
+    const isBochs = r.impl.startsWith('bochs');
+    const documented = isBochs ? r.summary.divergences.filter((d) => documentedDeparture(d.vector, d.result.observed) !== null).length : 0;
+    unexplained += r.summary.failed - documented;
+    if (documented > 0) {
+      out.push(`  ${documented === r.summary.failed ? 'all' : documented} of these failures ${documented === 1 ? 'is a' : 'are'} known Bochs departure${documented === 1 ? '' : 's'} from the SDM, judged in docs/bochs-divergences.md`);
+    }
   }
   for (const n of notes) out.push('', n);
   const total = runs.reduce((t, r) => ({ p: t.p + r.summary.passed, f: t.f + r.summary.failed, s: t.s + r.summary.skipped }), { p: 0, f: 0, s: 0 });
+  if (unexplained > 0) out.push('', `${unexplained} failure${unexplained === 1 ? '' : 's'} not explained by a documented departure: see the divergences above`);
   out.push('', `conform: ${total.p} passed, ${total.f} failed, ${total.s} skipped`);
   process.stdout.write(`${out.join('\n')}\n`);
-  if (total.f > 0) process.exitCode = 1;
+  // Exit status 0 when the reference CPU conforms and Bochs departs only where documented.
+  if (unexplained > 0) process.exitCode = 1;
 };

@@ -33,7 +33,8 @@ const guestSummary = (g: LoadedGuestState): string[] => [
 export const explainCommand = (opts: { arch?: string; state: string; profile?: string; json?: boolean; all?: boolean }): void => {
   requireVtx(opts.arch);
   const file = loadStateFile(opts.state);
-  const profile = loadProfile(opts.profile ?? file.profile ?? DEFAULT_PROFILE);
+  const profile = opts.profile !== undefined ? loadProfile(opts.profile)
+    : file.profile !== undefined ? loadProfile(file.profile, opts.state) : loadProfile(DEFAULT_PROFILE);
   const instruction = file.instruction ?? 'VMLAUNCH';
   const { outcome, trace } = explainEntry(decodeCapabilities(profile), file.state, instruction);
   const vmcs = file.state.currentVmcs === null ? undefined : file.state.vmcs.get(file.state.currentVmcs)?.fields;

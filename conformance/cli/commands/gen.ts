@@ -11,6 +11,7 @@ import { fail } from '../errors.js';
 import { requireVtx } from '../inputs.js';
 import { jsonReplacer } from '../json.js';
 import { parseShard } from '../shard.js';
+import { requireWritable } from '../outputs.js';
 
 /** VMXON in VMX root operation always fails (§30.3 VMXON): the rule has no case in which it holds. */
 const NEVER_HOLDS: ReadonlySet<string> = new Set(['VMXON.ROOT']);
@@ -26,6 +27,7 @@ export const genCommand = (o: GenOptions): void => {
   if (!Number.isSafeInteger(seed) || seed < 0) fail(`--seed ${o.seed}: expected a non-negative integer`);
   if (!Number.isSafeInteger(count) || count < 0) fail(`--count ${o.count}: expected a non-negative integer`);
   const shard = parseShard(o.shard);
+  if (o.out !== undefined) requireWritable(o.out, '--out');
 
   const { vectors, coverage } = generateSuite({ profile, seed, count });
   const chosen = shard ? vectors.filter((v) => inShard(v.id, shard)) : vectors;

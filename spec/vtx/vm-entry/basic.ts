@@ -22,7 +22,7 @@ export const BASIC_CHECKS = {
     precondition: 'always', failure: { kind: 'fault', vector: '#GP(0)' }, reads: [], since: '2016', confidence: '2+',
   },
   'BASIC.CURVMCS': {
-    section: '26.1', phase: 'basic', statement: 'the current-VMCS pointer is valid (not FFFFFFFF_FFFFFFFFH)',
+    section: '26.1', phase: 'basic', statement: 'there is a current VMCS (the current-VMCS pointer is not FFFFFFFF_FFFFFFFFH)',
     precondition: 'always', failure: { kind: 'VMfailInvalid' }, reads: [], since: '2016', confidence: '2+',
   },
   'BASIC.NOTSHADOW': {
