@@ -24,10 +24,10 @@ export interface Shrunk {
   readonly differences: readonly string[];
 }
 
-const withState = (v: Vector, profile: VtxProfile, state: VtxState): Vector => {
+const withState = (v: Vector, profile: VtxProfile, state: VtxState, original: Vector): Vector => {
   const o = step(decodeCapabilities(profile), state, v.operation);
   return {
-    ...v, state, id: vectorId(v.profile, state, v.operation), origin: `shrunk from ${v.id}`,
+    ...v, state, id: vectorId(v.profile, state, v.operation), origin: `shrunk from ${original.id} (${original.origin})`,
     expected: { canonical: o.canonical, permitted: o.permitted, undefinedBehaviour: o.undefinedBehaviour }, violates: o.failedRules,
   };
 };
@@ -75,7 +75,7 @@ export const shrink = async (v: Vector, makeImpl: () => Implementation, maxRound
   let current = v;
   let rounds = 0;
   for (; rounds < maxRounds; rounds++) {
-    const batch = candidates(current.state, base).map((s) => withState(current, profile, s));
+    const batch = candidates(current.state, base).map((s) => withState(current, profile, s, v));
     if (batch.length === 0) break;
     let next: Vector | undefined;
     const impl = makeImpl();

@@ -14,6 +14,7 @@ export const readSuite = (path: string): Vector[] => {
   }
   const vectors: Vector[] = [];
   const problems: string[] = [];
+  const firstLine = new Map<string, number>();
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${path}:${i + 1}`;
@@ -26,10 +27,15 @@ export const readSuite = (path: string): Vector[] => {
     }
     const v = decodeVector(json);
     if (isLeft(v)) problems.push(...formatErrors(v.left, where));
-    else vectors.push(v.right);
+    else if (firstLine.has(v.right.id)) problems.push(`${where}: id: vector ${v.right.id} already appears on line ${firstLine.get(v.right.id)}`);
+    else {
+      firstLine.set(v.right.id, i + 1);
+      vectors.push(v.right);
+    }
   });
   if (problems.length > 0) {
     return fail(...problems.slice(0, 8), ...(problems.length > 8 ? [`${path}: … and ${problems.length - 8} more problems`] : []));
   }
+  if (vectors.length === 0) return fail(`${path}: the suite has no vectors`);
   return vectors;
 };

@@ -16,7 +16,7 @@ export const matchesCatalogFailure = (
     case 'VMfailValid': return o.kind === 'VMfailValid' && o.error === f.error;
     case 'entry-failure':
       return o.kind === 'vm-exit' && o.reason === entryFailureReason(f.reason) &&
-        (f.qualification === 'msr-index' ? o.qualification >= 1n : o.qualification === BigInt(f.qualification));
+        (f.qualification === 'list-position' ? o.qualification >= 1n : o.qualification === BigInt(f.qualification));
     case 'undefined': return true;
   }
 };

@@ -85,10 +85,10 @@ describe('profile codec', () => {
   test('missing required MSR and missing required key', () => {
     const j = skylakeJson();
     delete (j['msrs'] as Record<string, unknown>)['IA32_VMX_MISC'];
-    expect(lines(j)).toEqual(['profile.json: msrs.IA32_VMX_MISC: missing required key (hex64)']);
+    expect(lines(j)).toEqual(['profile.json: msrs.IA32_VMX_MISC: required, but missing (expected hex64)']);
     const k = skylakeJson();
     delete k['intel64'];
-    expect(lines(k)).toEqual(['profile.json: intel64: missing required key (boolean)']);
+    expect(lines(k)).toEqual(['profile.json: intel64: required, but missing (expected boolean)']);
   });
 
   test('wrong types and out-of-range numbers', () => {

@@ -128,7 +128,7 @@ describe('state codec', () => {
   test('missing required keys, bad map keys, misaligned memory', () => {
     const s = minimal();
     delete s['currentVmcs'];
-    expect(lines(s)).toEqual(['state.json: currentVmcs: missing required key (hex64 | null)']);
+    expect(lines(s)).toEqual(['state.json: currentVmcs: required, but missing (expected hex64 | null)']);
     expect(lines({ ...minimal(), memory: { '0x1004': '0x1' } })).toEqual([
       'state.json: memory.0x1004: key: expected an address aligned to 8 bytes, got 0x1004',
     ]);

@@ -65,7 +65,7 @@ export const strictObject = <R extends Props, O extends Props>(
       }
       for (const [key, codec] of Object.entries(required)) {
         if (!Object.hasOwn(u, key)) {
-          errors.push({ value: undefined, context: t.appendContext(c, key, codec, undefined), message: `missing required key (${codec.name})` });
+          errors.push({ value: undefined, context: t.appendContext(c, key, codec, undefined), message: `required, but missing (expected ${codec.name})` });
           continue;
         }
         const v = validateAt(codec, u[key], c, key, errors);

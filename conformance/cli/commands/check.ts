@@ -58,7 +58,10 @@ export const chooseImplementation = async (impl: string, jobs: number, timeoutMs
 export const printSummary = (s: CheckSummary, out: (line: string) => void): void => {
   const rules = [...s.byRule].sort(([a], [b]) => (a < b ? -1 : 1));
   out('by rule (vectors violating it: passed / failed / skipped):');
-  for (const [rule, t] of rules) out(`  ${rule.padEnd(30)} §${sectionOf(rule).padEnd(22)} ${t.passed} / ${t.failed} / ${t.skipped}`);
+  for (const [rule, t] of rules) {
+    const section = rule.startsWith('(') ? '' : `§${sectionOf(rule)}`;
+    out(`  ${rule.padEnd(30)} ${section.padEnd(24)} ${t.passed} / ${t.failed} / ${t.skipped}`);
+  }
   if (s.divergences.length > 0) {
     out('');
     out(`divergences (${s.divergences.length}):`);
@@ -122,7 +125,9 @@ export const checkCommand = async (suitePath: string, o: CheckOptions): Promise<
       lines.push(`    ${JSON.stringify(encodeVector(s.minimal))}`);
     }
   }
+  const nothingChecked = summary.passed + summary.failed === 0;
+  if (nothingChecked) lines.push('', 'nothing was checked: the implementation skipped every vector (reasons above)');
   lines.push('', `conform: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (summary.failed > 0) process.exitCode = 1;
+  if (summary.failed > 0 || nothingChecked) process.exitCode = 1;
 };

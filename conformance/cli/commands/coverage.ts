@@ -7,8 +7,9 @@ export const coverageCommand = (opts: { json?: boolean }): void => {
     process.stdout.write(`${JSON.stringify({ rules, gaps }, null, 2)}\n`);
   } else {
     const yes = (b: boolean) => (b ? 'yes' : 'NO ');
-    const out = ['rule                          section       spec model reference tested'];
-    for (const r of rules) out.push(`${r.id.padEnd(30)}${r.section.padEnd(14)}${yes(r.spec)}  ${yes(r.model)}   ${yes(r.reference)}       ${yes(r.tested)}`);
+    const sw = Math.max(...rules.map((r) => r.section.length)) + 2;
+    const out = [`${'rule'.padEnd(30)}${'section'.padEnd(sw)}spec model reference tested`];
+    for (const r of rules) out.push(`${r.id.padEnd(30)}${r.section.padEnd(sw)}${yes(r.spec)}  ${yes(r.model)}   ${yes(r.reference)}       ${yes(r.tested)}`);
     const entry = rules.filter((r) => r.kind === 'vm-entry').length;
     out.push('', `${rules.length} rules (${entry} VM-entry checks, ${rules.length - entry} VMX instruction rules); ${gaps} gap${gaps === 1 ? '' : 's'} (a rule missing from model, reference CPU or tests)`);
     process.stdout.write(`${out.join('\n')}\n`);

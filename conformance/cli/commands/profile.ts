@@ -6,7 +6,8 @@ import { BUILTIN_PROFILES, BUILTIN_PROFILE_NAMES, DEFAULT_PROFILE } from '../../
 import { loadProfile } from '../inputs.js';
 
 export const profileListCommand = (): void => {
-  const out = BUILTIN_PROFILE_NAMES.map((n) => `${n.padEnd(16)}${n === DEFAULT_PROFILE ? '(default) ' : ''}${BUILTIN_PROFILES[n].description}`);
+  const width = Math.max(...BUILTIN_PROFILE_NAMES.map((n) => n.length)) + 2;
+  const out = BUILTIN_PROFILE_NAMES.map((n) => `${n.padEnd(width)}${n === DEFAULT_PROFILE ? '(default) ' : ''}${BUILTIN_PROFILES[n].description}`);
   process.stdout.write(`${out.join('\n')}\n`);
 };
 

@@ -21,9 +21,10 @@ export type CatalogFailure =
   | { readonly kind: 'VMfailValid'; readonly error: number; readonly alsoPermitted?: readonly number[] }
   /**
    * VM-entry failure: exit reason 80000000H | reason (§26.7). For reason 34 the qualification is the
-   * 1-based index of the failing MSR-load entry. `optional`: a processor may instead not check the rule.
+   * 1-based position of the failing entry in the VM-entry MSR-load list ('list-position'). `optional`: a
+   * processor may instead not check the rule.
    */
-  | { readonly kind: 'entry-failure'; readonly reason: 33 | 34; readonly qualification: number | 'msr-index'; readonly optional?: boolean }
+  | { readonly kind: 'entry-failure'; readonly reason: 33 | 34; readonly qualification: number | 'list-position'; readonly optional?: boolean }
   /** The SDM leaves the behaviour undefined (e.g. an MSR-load list longer than IA32_VMX_MISC recommends). */
   | { readonly kind: 'undefined' };
 
@@ -50,4 +51,4 @@ export const VF7: CatalogFailure = vmfailValid(7);
 export const VF8: CatalogFailure = vmfailValid(8);
 export const X33 = (qualification = 0, optional = false): CatalogFailure =>
   optional ? { kind: 'entry-failure', reason: 33, qualification, optional } : { kind: 'entry-failure', reason: 33, qualification };
-export const X34: CatalogFailure = { kind: 'entry-failure', reason: 34, qualification: 'msr-index' };
+export const X34: CatalogFailure = { kind: 'entry-failure', reason: 34, qualification: 'list-position' };
