@@ -5,7 +5,8 @@
  * it without touching model/.
  */
 import type { VtxProfile } from '../../spec/vtx/profile.js';
-import { emptyVmcsImage, writeFields, MSR, type VtxState } from '../../spec/vtx/state.js';
+import { DEFAULT_CPU } from '../../spec/codec/state.js';
+import { emptyVmcsImage, writeFields, type VtxState } from '../../spec/vtx/state.js';
 import type { FieldName } from '../../spec/vtx/vmcs/fields.js';
 
 export type BaselineKind = 'ia32e' | 'protected' | 'unrestricted-real' | 'v86';
@@ -147,23 +148,9 @@ export const baselineState = (profile: VtxProfile, kind: BaselineKind): VtxState
   const image = writeFields(emptyVmcsImage(), fields);
   return {
     vmx: 'root',
-    cpu: {
-      cr0: 0x8000_0031n,
-      cr3: 0x3000n,
-      cr4: 0x2020n,
-      dr7: 0x400n,
-      rsp: 0xffff_8000_0000_8000n,
-      rip: 0xffff_ffff_8100_0000n,
-      rflags: 0x2n,
-      efer: 0xd00n,
-      cpl: 0,
-      csL: true,
-      inSmm: false,
-      inSmx: false,
-      a20m: false,
-      blockingByMovSs: false,
-      msrs: new Map([[MSR.IA32_FEATURE_CONTROL, 0x5n]]),
-    },
+    // The processor runs the host (the state a state file gets by default, §23.8 fixed bits set),
+    // with the host registers of the VMCS above.
+    cpu: { ...DEFAULT_CPU, cr0: 0x8000_0031n, cr3: 0x3000n, rsp: 0xffff_8000_0000_8000n, rip: 0xffff_ffff_8100_0000n },
     vmxonPointer: VMXON_REGION,
     currentVmcs: VMCS_REGION,
     dualMonitorActive: false,
