@@ -7,7 +7,7 @@ import { X33, type EntryCheckSpec } from './rule.js';
 
 const G = { section: '26.3.1.1', phase: 'guest', failure: X33(0), since: '2016' } as const;
 /** Rules of newer SDMs (§26.3.1.1 of their renumbered chapter "Checks on the Guest State Area"). */
-const N = { section: '26.3.1.1*', phase: 'guest', failure: X33(0), since: 'post-2016' } as const;
+const N = { section: '26.3.1.1', phase: 'guest', failure: X33(0), since: 'post-2016' } as const;
 
 export const GUEST_CONTROL_REGISTERS_CHECKS = {
   'GUEST.CR0.FIXED0': {
@@ -112,7 +112,7 @@ export const GUEST_CONTROL_REGISTERS_CHECKS = {
     precondition: '"load PKRS" (entry bit 22) = 1', reads: ['GUEST_IA32_PKRS', 'VM_ENTRY_CONTROLS'], confidence: '1',
   },
   'GUEST.UINV.RANGE': {
-    ...N, section: '26.3.1.5*', statement: 'the guest UINV field is at most 255 (a vector)',
+    ...N, section: '26.3.1.5', statement: 'the guest UINV field is at most 255 (a vector)',
     precondition: '"load UINV" (entry bit 19) = 1', reads: ['GUEST_UINV', 'VM_ENTRY_CONTROLS'], confidence: '1',
   },
   'GUEST.FRED.CONFIG.RSVD': {

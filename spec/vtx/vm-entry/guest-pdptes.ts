@@ -10,7 +10,7 @@ const G = { section: '26.3.1.6', phase: 'guest', failure: X33(2), since: '2016',
 
 export const GUEST_PDPTES_CHECKS = {
   'GUEST.PDPTE.NOEPT': {
-    ...G, statement: 'each present PDPTE of the 4 read from guest-physical memory at guest CR3[31:5] has bits 2:1, 8:5 and 63:MAXPHYADDR = 0 (the SDM requires the check when PAE paging was off or CR3 changes and allows it always; modelled as always)',
+    ...G, statement: 'each present PDPTE of the four at guest CR3[31:5] has bits 2:1, 8:5 and 63:MAXPHYADDR = 0 (always checked: the SDM allows that)',
     precondition: 'guest PAE paging (CR0.PG = 1, CR4.PAE = 1, "IA-32e mode guest" = 0) and "enable EPT" = 0',
     reads: ['GUEST_CR0', 'GUEST_CR3', 'GUEST_CR4', 'VM_ENTRY_CONTROLS', 'SECONDARY_VM_EXEC_CONTROL'],
   },

@@ -180,6 +180,6 @@ export const GUEST_SEGMENTS_CHECKS = {
       statement: 'SS.DPL is 0 or 3; SS.DPL = 0 requires CS.L = 1, SS.DPL = 3 requires RFLAGS.IOPL = 0',
       precondition: 'guest CR4.FRED (bit 32) = 1', reads: ['GUEST_CR4', ar('SS'), ar('CS'), 'GUEST_RFLAGS'], confidence: '1',
     }),
-    section: '26.3.1.2 (post-2016)', since: 'post-2016',
+    section: '26.3.1.2', since: 'post-2016',
   },
 } as const satisfies Record<string, EntryCheckSpec>;
