@@ -3,7 +3,7 @@
  * batched into as few Bochs boots as possible; Bochs runs the CPU model whose built-in profile the
  * vectors were generated for, and vectors for another processor are skipped with that reason.
  */
-import { bochsAvailable, profileForCpuModel, runOnBochs } from '../bochs/index.js';
+import { bochsAvailable, CPU_MODEL_PROFILES, profileForCpuModel, runOnBochs } from '../bochs/index.js';
 import { BUILTIN_PROFILES } from '../../spec/vtx/profiles/index.js';
 import type { Implementation } from './implementation.js';
 import { fail } from '../cli/errors.js';
@@ -14,8 +14,11 @@ export const bochsStatus = (): { ok: true; version: string } | { ok: false; reas
 
 export const bochsImplementation = (o: { jobs: number; timeoutMs: number; cpuModel?: string }): Implementation => {
   const cpuModel = o.cpuModel ?? DEFAULT_BOCHS_CPU;
+  if (cpuModel.trim() === '') fail('--bochs-cpu: expected a Bochs CPU model, e.g. corei7_skylake_x');
   const profileName = profileForCpuModel(cpuModel);
-  if (profileName === undefined) fail(`--bochs-cpu ${cpuModel}: no built-in profile records this model (capture one with: vtspec profile capture --impl bochs --cpu ${cpuModel})`);
+  if (profileName === undefined) {
+    fail(`--bochs-cpu ${cpuModel}: suites are generated for built-in profiles, and none records this model; use one of ${Object.keys(CPU_MODEL_PROFILES).join(', ')}`);
+  }
   const status = bochsAvailable();
   if (!status.ok) fail(`--impl bochs: ${status.reason}`);
   return {

@@ -60,7 +60,7 @@ program
   .option('--results <file>', 'append one JSON line per vector as it is judged')
   .option('--resume', 'skip the vectors already in the --results file')
   .option('--junit <file>', 'also write a JUnit XML report')
-  .option('--timeout <ms>', 'per-vector timeout for adapters (Bochs: per batch)', '10000')
+  .option('--timeout <ms>', 'adapters: time to answer one vector; Bochs: time a run may go without progress', '10000')
   .option('--bochs-cpu <model>', 'Bochs CPU model (default corei7_skylake_x)')
   .option('--shrink', 'for the first divergences, find a minimal failing variant (reruns the implementation)')
   .action(checkCommand);

@@ -55,9 +55,12 @@ export const chooseImplementation = async (impl: string, jobs: number, timeoutMs
   return fail(`--impl ${impl}: expected model, reference, bochs or cmd:"COMMAND"`);
 };
 
-export const printSummary = (s: CheckSummary, out: (line: string) => void): void => {
-  const rules = [...s.byRule].sort(([a], [b]) => (a < b ? -1 : 1));
-  out('by rule (vectors violating it: passed / failed / skipped):');
+export const printSummary = (s: CheckSummary, out: (line: string) => void, o: { onlyWithFailuresOrSkips?: boolean } = {}): void => {
+  const all = [...s.byRule].sort(([a], [b]) => (a < b ? -1 : 1));
+  const rules = o.onlyWithFailuresOrSkips ? all.filter(([, t]) => t.failed > 0 || t.skipped > 0) : all;
+  out(o.onlyWithFailuresOrSkips
+    ? `by rule, where something failed or was skipped (${all.length - rules.length} more rules: every vector passed):`
+    : 'by rule (vectors violating it: passed / failed / skipped):');
   for (const [rule, t] of rules) {
     const section = rule.startsWith('(') ? '' : `§${sectionOf(rule)}`;
     out(`  ${rule.padEnd(30)} ${section.padEnd(24)} ${t.passed} / ${t.failed} / ${t.skipped}`);
@@ -111,7 +114,7 @@ export const checkCommand = async (suitePath: string, o: CheckOptions): Promise<
   });
   bar?.stop();
 
-  const lines: string[] = [`vtspec check ${suitePath} --impl ${o.impl}: ${vectors.length} vectors${shard ? ` (shard ${o.shard})` : ''}`, ''];
+  const lines: string[] = [`vtspec check ${suitePath} on ${impl.name}: ${vectors.length} vectors${shard ? ` (shard ${o.shard})` : ''}`, ''];
   printSummary(summary, (l) => lines.push(l));
   if (o.junit) writeJunit(o.junit, o.impl, summary, vectors);
   if (o.shrink) {

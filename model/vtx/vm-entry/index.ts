@@ -19,6 +19,7 @@ import type { Capabilities } from '../capabilities.js';
 import { fault, vmFailInvalid, vmFailValid, type Step } from '../flags.js';
 import { BASIC_SEQUENCE, CONTROL_HOST_SEQUENCE, GUEST_SEQUENCE, type SequencedCheck } from './catalog.js';
 import { makeEntryEnv, type EntryEnv, type EntryInstruction } from './env.js';
+import type { BasicEnv } from './basic.js';
 import { guestRegisters, hex, loadGuestState } from './load-guest-state.js';
 import { loadMsrList } from './msr-loading.js';
 
@@ -133,7 +134,16 @@ const loadAndEnter = (e: EntryEnv, trace: Trace): Outcome => {
   };
 };
 
-const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, trace: Trace): Outcome => {
+interface Sequences {
+  readonly basic: readonly SequencedCheck<BasicEnv>[];
+  readonly controlHost: readonly SequencedCheck<EntryEnv>[];
+  readonly guest: readonly SequencedCheck<EntryEnv>[];
+}
+
+const ALL: Sequences = { basic: BASIC_SEQUENCE, controlHost: CONTROL_HOST_SEQUENCE, guest: GUEST_SEQUENCE };
+
+const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, trace: Trace, seqs: Sequences = ALL): Outcome => {
+  const { basic: BASIC_SEQUENCE, controlHost: CONTROL_HOST_SEQUENCE, guest: GUEST_SEQUENCE } = seqs;
   // Phase 1: §26.1, first failure ends the instruction.
   const basicEnv = { state, instruction };
   for (let i = 0; i < BASIC_SEQUENCE.length; i++) {
@@ -194,6 +204,18 @@ const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction,
 /** VMLAUNCH/VMRESUME from `state` on the processor `caps` describes. Pure; never throws on decoded input. */
 export const vmEntry = (caps: Capabilities, state: VtxState, instruction: EntryInstruction): Outcome =>
   run(caps, state, instruction, undefined);
+
+/**
+ * What the SDM would permit from a processor that does not check `rules` (VM-entry checks of §26.1–26.3).
+ * A question researchers and emulator authors ask ("is Bochs' outcome explained by it skipping rule
+ * R?"); `vtspec conform` uses it to recognise a documented departure of an implementation.
+ */
+export const vmEntryWithout = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, rules: ReadonlySet<string>): Outcome =>
+  run(caps, state, instruction, undefined, {
+    basic: BASIC_SEQUENCE.filter((c) => !rules.has(c.id)),
+    controlHost: CONTROL_HOST_SEQUENCE.filter((c) => !rules.has(c.id)),
+    guest: GUEST_SEQUENCE.filter((c) => !rules.has(c.id)),
+  });
 
 /** The same, with every rule of the catalog listed in evaluation order and its result. */
 export const explainEntry = (caps: Capabilities, state: VtxState, instruction: EntryInstruction) => {
