@@ -12,7 +12,7 @@ import type { LoadedGuestState, LoadedSegment, ReportedObservation } from '../vt
 import { hex16Number, hex32Number, hex64 } from './hex.js';
 import { bool, describeValue, intRange, isPlainObject, literals, strictObject } from './strict.js';
 
-const segment = strictObject('LoadedSegment', { selector: hex16Number, unusable: bool }, { base: hex64, limit: hex32Number, accessRights: hex32Number });
+const segment = strictObject('LoadedSegment', { selector: hex16Number, unusable: bool }, { base: hex64, limit: hex32Number, accessRights: hex32Number, dpl: intRange('DPL', 0, 3) });
 
 const msrMap = new t.Type<Readonly<Record<string, bigint>>, Record<string, string>, unknown>(
   'msrs',

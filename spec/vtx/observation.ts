@@ -10,11 +10,17 @@ export type FaultVector = '#UD' | '#GP(0)';
 
 export interface LoadedSegment {
   readonly selector: number;
-  /** §26.3.2.2: only the selector and the unusable flag are defined for an unusable register. */
+  /**
+   * §26.3.2.2: for an unusable register base, limit and access rights are undefined, except that
+   * SS.DPL is loaded (it becomes the CPL) and FS/GS bases are loaded; those are given as `dpl` and
+   * `base` of an unusable SS, FS or GS.
+   */
   readonly unusable: boolean;
   readonly base?: bigint;
   readonly limit?: number;
   readonly accessRights?: number;
+  /** Only for an unusable SS. */
+  readonly dpl?: number;
 }
 
 /** Guest register state after a successful VM entry (§26.3.2), as a conformance check compares it. */
@@ -63,9 +69,12 @@ export type ReportedObservation =
 /** Exit reason with bit 31 set: "VM-entry failure" (§26.7, §27.2.1). */
 export const entryFailureReason = (basic: 33 | 34 | 41): number => (0x8000_0000 | basic) >>> 0;
 
+/** What is defined of an unusable register must match where both report it (§26.3.2.2). */
+const both = <T>(x: T | undefined, y: T | undefined): boolean => x === undefined || y === undefined || x === y;
+
 const segEqual = (a: LoadedSegment, b: LoadedSegment): boolean =>
   a.selector === b.selector && a.unusable === b.unusable &&
-  (a.unusable || (a.base === b.base && a.limit === b.limit && a.accessRights === b.accessRights));
+  (a.unusable ? both(a.dpl, b.dpl) && both(a.base, b.base) : a.base === b.base && a.limit === b.limit && a.accessRights === b.accessRights);
 
 const SEGS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'] as const;
 const REGS = ['cr0', 'cr3', 'cr4', 'dr7', 'rsp', 'rip', 'rflags', 'efer', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit'] as const;

@@ -78,3 +78,22 @@ describe('a valid VMCS enters with the guest-state area loaded', () => {
     expect(outcome.state.vmcs.get(at)!.launchState).toBe('launched');
   });
 });
+
+describe('what §26.3.2.2 still defines for unusable segment registers is loaded', () => {
+  test('an unusable SS keeps its DPL (the new CPL); unusable FS/GS keep their bases', () => {
+    const profile = BUILTIN_PROFILES['bochs-skylake-x'];
+    const base = baselineState(profile, 'ia32e');
+    const at = base.currentVmcs!;
+    const region = base.vmcs.get(at)!;
+    const fields = writeFields(region.fields, {
+      GUEST_SS_AR_BYTES: 0x1_0093n, GUEST_FS_AR_BYTES: 0x1_0093n, GUEST_FS_BASE: 0x7f00_0000_1000n, GUEST_GS_AR_BYTES: 0x1_0093n,
+    });
+    const state: VtxState = { ...base, vmcs: new Map([[at, { ...region, fields }]]) };
+    const outcome = vmEntry(decodeCapabilities(profile), state, 'VMLAUNCH');
+    expect(outcome.canonical.kind).toBe('vm-entry');
+    if (outcome.canonical.kind !== 'vm-entry') return;
+    expect(outcome.canonical.guest.ss).toEqual({ selector: 0x10, unusable: true, dpl: 0 });
+    expect(outcome.canonical.guest.fs).toEqual({ selector: 0x10, unusable: true, base: 0x7f00_0000_1000n });
+    expect(outcome.canonical.guest.ds.unusable).toBe(false);
+  });
+});

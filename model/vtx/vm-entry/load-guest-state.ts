@@ -36,13 +36,17 @@ const SEGMENT_FIELDS = {
   tr: [F.GUEST_TR_SELECTOR, F.GUEST_TR_BASE, F.GUEST_TR_LIMIT, F.GUEST_TR_AR_BYTES],
 } as const;
 
-/** An unusable register has only its selector defined after entry (§26.3.2.2); TR is never unusable. */
+/**
+ * An unusable register has its selector defined after entry, plus SS.DPL (the new CPL) and the FS/GS
+ * bases (§26.3.2.2); TR is never unusable.
+ */
 const segment = (e: EntryEnv, [sel, base, limit, ar]: readonly [number, number, number, number]): LoadedSegment => {
   const accessRights = lo(e, ar);
   const unusable = ((accessRights >>> 16) & 1) === 1;
-  return unusable
-    ? { selector: lo(e, sel), unusable }
-    : { selector: lo(e, sel), unusable, base: field(e, base), limit: lo(e, limit), accessRights };
+  if (!unusable) return { selector: lo(e, sel), unusable, base: field(e, base), limit: lo(e, limit), accessRights };
+  if (ar === F.GUEST_SS_AR_BYTES) return { selector: lo(e, sel), unusable, dpl: (accessRights >>> 5) & 3 };
+  if (ar === F.GUEST_FS_AR_BYTES || ar === F.GUEST_GS_AR_BYTES) return { selector: lo(e, sel), unusable, base: field(e, base) };
+  return { selector: lo(e, sel), unusable };
 };
 
 export const loadGuestState = (e: EntryEnv, before: CpuRegisters): LoadedGuestState => {

@@ -3,7 +3,7 @@
  * loading (§26.4) may still fail, and only then is the whole entry committed to the machine.
  *
  * What is reported (LoadedGuestState): CR0/CR3/CR4, DR7, RSP/RIP/RFLAGS, IA32_EFER, the eight segment
- * registers (an unusable one with only its selector and the unusable flag, §26.3.2.2), GDTR/IDTR, and
+ * registers (an unusable one with its selector, and SS.DPL or the FS/GS base where defined, §26.3.2.2), GDTR/IDTR, and
  * the MSRs loaded from VMCS fields: IA32_SYSENTER_CS/ESP/EIP always; IA32_DEBUGCTL, IA32_PAT,
  * IA32_PERF_GLOBAL_CTRL, IA32_BNDCFGS when their VM-entry controls are 1. CET, PKRS, UINV, FRED,
  * RTIT and LBR state are not loaded by this CPU (post-2016, outside this reference's scope).
@@ -42,10 +42,15 @@ export interface PendingGuest {
 }
 
 const loadSegment = (c: EntryContext, key: SegKey): LoadedSegment => {
-  const n = key.toUpperCase() as 'ES';
+  const n = key.toUpperCase() as 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'LDTR' | 'TR';
   const selector = Number(c.f(`GUEST_${n}_SELECTOR`));
   const ar = c.f(`GUEST_${n}_AR_BYTES`);
-  if ((ar & 0x1_0000n) !== 0n) return { selector, unusable: true };
+  if ((ar & 0x1_0000n) !== 0n) {
+    // Still defined for an unusable register (§26.3.2.2): SS.DPL, which becomes the CPL, and the FS/GS bases.
+    if (n === 'SS') return { selector, unusable: true, dpl: Number((ar >> 5n) & 3n) };
+    if (n === 'FS' || n === 'GS') return { selector, unusable: true, base: c.f(`GUEST_${n}_BASE`) };
+    return { selector, unusable: true };
+  }
   return {
     selector, unusable: false, base: c.f(`GUEST_${n}_BASE`), limit: Number(c.f(`GUEST_${n}_LIMIT`)), accessRights: Number(ar),
   };
