@@ -11,6 +11,7 @@ import { fieldType, fieldWidth } from '../../../spec/vtx/vmcs/encoding.js';
 import { VMCS_FIELDS } from '../../../spec/vtx/vmcs/fields.js';
 import { ENTRY_CHECKS, UNMODELLED_ENTRY_RULES } from '../../../spec/vtx/vm-entry/index.js';
 import { INSTRUCTION_RULES } from '../../../spec/vtx/vmx-instructions/index.js';
+import { NON_ROOT_RULES } from '../../../spec/vtx/non-root/index.js';
 import { requireVtx } from '../inputs.js';
 import { jsonReplacer } from '../json.js';
 import { VTI_CATALOG } from '../../../spec/vti/index.js';
@@ -34,6 +35,8 @@ export const vtxCatalog = () => ({
   entryChecks: Object.entries(ENTRY_CHECKS).map(([id, c]) => ({ id, ...c })),
   instructionRules: Object.entries(INSTRUCTION_RULES).map(([id, r]) => ({ id, ...r })),
   unmodelledEntryRules: UNMODELLED_ENTRY_RULES,
+  // The next stage's rules, already in spec/ (the model does not implement them yet).
+  nonRootRules: Object.entries(NON_ROOT_RULES).map(([id, r]) => ({ id, ...r, modelled: false })),
 });
 
 /** VT-i so far is specification data only (spec/vti); the model and reference CPU are the next stage. */
@@ -70,6 +73,7 @@ export const catalogCommand = (opts: { arch?: string; json?: boolean }): void =>
   for (const k of c.entryChecks) out.push(`  ${k.id.padEnd(28)} §${k.section.padEnd(12)} ${k.statement}`);
   out.push('', `VMX instruction rules (${c.instructionRules.length}):`);
   for (const r of c.instructionRules) out.push(`  ${r.id.padEnd(22)} §${r.section.padEnd(22)} ${r.condition}`);
+  out.push('', `Non-root operation: ${c.nonRootRules.length} VM-exit conditions and changed behaviours (§25), catalogued but not modelled yet (--json lists them)`);
   out.push('', `Known rules not modelled (${c.unmodelledEntryRules.length}):`);
   for (const r of c.unmodelledEntryRules) out.push(`  ${r.id.padEnd(22)} §${r.section}: ${r.reason}`);
   process.stdout.write(`${out.join('\n')}\n`);
