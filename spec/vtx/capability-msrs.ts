@@ -6,6 +6,7 @@
  * every layout below covers bits 63:0 exactly once (the tests check this), so the decoder reports a
  * reserved range that is not 0.
  */
+import { fieldValue, type BitField } from '../bit-field.js';
 import { CAPABILITY_MSRS, type CapabilityMsrName } from './profile.js';
 
 export type LayoutMsrName = CapabilityMsrName | 'IA32_FEATURE_CONTROL';
@@ -13,12 +14,8 @@ export type LayoutMsrName = CapabilityMsrName | 'IA32_FEATURE_CONTROL';
 /** The capability-MSR values a profile enumerates; absent = not enumerated. */
 export type CapabilityMsrValues = Readonly<Partial<Record<CapabilityMsrName, bigint>>>;
 
-export interface MsrFieldSpec {
-  readonly name: string;
-  /** [high, low], inclusive. */
-  readonly bits: readonly [number, number];
-  readonly meaning: string;
-}
+/** One field of a capability-MSR layout. */
+export type MsrFieldSpec = BitField;
 
 export interface MsrLayoutSpec {
   readonly index: number;
@@ -193,8 +190,7 @@ export interface DecodedMsrField {
 }
 
 /** Bits hi:lo of a 64-bit value. */
-export const bitsOf = (value: bigint, hi: number, lo: number): bigint =>
-  (BigInt.asUintN(64, value) >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
+export const bitsOf = (value: bigint, hi: number, lo: number): bigint => fieldValue(value, [hi, lo]);
 
 /** Split a capability-MSR value into its fields, low bits first (reserved ranges included). */
 export const decodeCapabilityMsr = (name: LayoutMsrName, value: bigint): readonly DecodedMsrField[] =>

@@ -4,15 +4,9 @@
  * data in the sibling files; this file only knows how to read a value against them.
  */
 
-export interface BitField {
-  /** Identifier used as the key of the decoded result. */
-  readonly name: string;
-  /** Inclusive [high, low] bit positions. */
-  readonly bits: readonly [number, number];
-  readonly meaning: string;
-  /** Named values, where the SDM enumerates them; a value not listed is "not used". */
-  readonly values?: Readonly<Record<number, string>>;
-}
+import { fieldMask, fieldValue, type BitField } from '../../bit-field.js';
+
+export { fieldMask, type BitField } from '../../bit-field.js';
 
 export interface DecodedField {
   readonly value: bigint;
@@ -26,15 +20,13 @@ export interface DecodedLayout {
   readonly unnamedBits: bigint;
 }
 
-export const fieldMask = ([hi, lo]: readonly [number, number]): bigint => ((1n << BigInt(hi - lo + 1)) - 1n) << BigInt(lo);
-
 export const layoutMask = (fields: readonly BitField[]): bigint =>
   fields.reduce((mask, f) => mask | fieldMask(f.bits), 0n);
 
 export const decodeLayout = (fields: readonly BitField[], value: bigint): DecodedLayout => {
   const out: Record<string, DecodedField> = {};
   for (const f of fields) {
-    const v = (value & fieldMask(f.bits)) >> BigInt(f.bits[1]);
+    const v = fieldValue(value, f.bits);
     const label = f.values?.[Number(v)];
     out[f.name] = label === undefined ? { value: v } : { value: v, label };
   }
