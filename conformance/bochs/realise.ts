@@ -6,6 +6,7 @@
  * reasons and qualifications; guest state excepted) for the substituted state as for the original.
  * Otherwise the case is skipped with the reason. Nothing is dropped silently.
  */
+import { DEFAULT_CPU } from '../../spec/codec/state.js';
 import { decodeCapabilities, type Capabilities } from '../../model/vtx/capabilities.js';
 import { step } from '../../model/vtx/step.js';
 import type { Outcome } from '../../model/vtx/outcome.js';
@@ -43,6 +44,7 @@ const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
 /** The processor state the harness executes VMLAUNCH/VMRESUME in (harness.asm restore_env). */
 export const HARNESS_CPU: CpuRegisters = {
+  ...DEFAULT_CPU,
   cr0: HARNESS_CR0, cr3: HARNESS_CR3, cr4: HARNESS_CR4, dr7: 0x400n, rsp: STACK_TOP, rip: HI_BASE, rflags: 0x2n,
   efer: HARNESS_EFER, cpl: 0, csL: true, inSmm: false, inSmx: false, a20m: false, blockingByMovSs: false,
   msrs: new Map([[MSR.IA32_FEATURE_CONTROL, 0x5n]]),

@@ -28,11 +28,11 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { FIELD_BY_NAME, fieldBits } from '../vtx/vmcs/encoding.js';
 import { VMCS_FIELDS, type FieldName } from '../vtx/vmcs/fields.js';
 import {
-  emptyVmcsImage, readField, writeFields, NO_CURRENT_VMCS, MSR,
-  type CpuRegisters, type VmcsImage, type VmcsRegion, type VtxState, type LaunchState, type VmxMode,
+  emptyVmcsImage, readField, writeFields, NO_CURRENT_VMCS, MSR, NO_PENDING_EVENTS, SEGMENT_NAMES,
+  type ActivityState, type CpuRegisters, type SegmentName, type SegmentRegister, type SegmentRegisters, type VmcsImage, type VmcsRegion, type VtxState, type LaunchState, type VmxMode,
 } from '../vtx/state.js';
-import { hex64, hexBits, parseUnsigned, toHex, widthMessage } from './hex.js';
-import { bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
+import { hex32Number, hex64, hexBits, parseUnsigned, toHex, widthMessage } from './hex.js';
+import { arrayOf, bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
 
 export type EntryInstruction = 'VMLAUNCH' | 'VMRESUME';
 
@@ -44,6 +44,16 @@ export interface StateFile {
 
 /** The MSRs a state has unless it says otherwise. */
 export const DEFAULT_MSRS: ReadonlyMap<number, bigint> = new Map([[MSR.IA32_FEATURE_CONTROL, 0x5n]]);
+
+const FLAT_DATA: SegmentRegister = { selector: 0x10, base: 0n, limit: 0xffff_ffff, accessRights: 0xc093 };
+
+/** Flat 64-bit segments: CS type 11 with L = 1, data type 3, LDTR unusable, a busy 64-bit TSS (§24.4.1 access-rights layout). */
+export const DEFAULT_SEGMENTS: SegmentRegisters = {
+  es: FLAT_DATA, ss: FLAT_DATA, ds: FLAT_DATA, fs: FLAT_DATA, gs: FLAT_DATA,
+  cs: { selector: 0x08, base: 0n, limit: 0xffff_ffff, accessRights: 0xa09b },
+  ldtr: { selector: 0, base: 0n, limit: 0, accessRights: 0x1_0000 },
+  tr: { selector: 0x18, base: 0n, limit: 0x67, accessRights: 0x8b },
+};
 
 /**
  * Defaults of every `cpu` key: protected mode with paging, 64-bit code (EFER.LME|LMA|NXE, CS.L = 1)
@@ -66,6 +76,21 @@ export const DEFAULT_CPU: CpuRegisters = {
   a20m: false,
   blockingByMovSs: false,
   msrs: DEFAULT_MSRS,
+  gpr: new Array<bigint>(16).fill(0n),
+  cr2: 0n,
+  cr8: 0n,
+  dr: [0n, 0n, 0n, 0n],
+  dr6: 0xffff_0ff0n,
+  segments: DEFAULT_SEGMENTS,
+  gdtr: { base: 0n, limit: 0x7f },
+  idtr: { base: 0n, limit: 0xfff },
+  blockingBySti: false,
+  blockingBySmi: false,
+  blockingByNmi: false,
+  activity: 'active',
+  pendingDebug: 0n,
+  tsc: 0n,
+  pending: NO_PENDING_EVENTS,
 };
 
 /** An object whose keys are hex numbers (addresses, MSR indices), decoded to a Map. */
@@ -149,11 +174,46 @@ const vmcsRegionCodec = strictObject('VMCS region', {
 
 const msrsCodec = hexKeyedMap<number, bigint, string>('msrs', 32, 1, Number, (k) => toHex(k), hex64);
 
+/** An array of exactly `n` elements. */
+const fixedLength = <A, O>(name: string, n: number, codec: t.Type<A, O, unknown>): t.Type<readonly A[], O[], unknown> => {
+  const inner = arrayOf(codec);
+  return new t.Type<readonly A[], O[], unknown>(
+    name,
+    (u): u is readonly A[] => inner.is(u) && u.length === n,
+    (u, c) => (Array.isArray(u) && u.length !== n ? t.failure(u, c, `expected ${n} elements, got ${u.length}`) : inner.validate(u, c)),
+    inner.encode,
+  );
+};
+
+const segmentCodec = (name: string) => strictObject(name, {}, {
+  selector: intRange('selector', 0, 0xffff), base: hex64, limit: hex32Number, accessRights: hex32Number,
+});
+
+/** Each segment register is optional and each of its keys too: given keys override DEFAULT_SEGMENTS. */
+const segmentsCodec = strictObject('segments', {}, Object.fromEntries(SEGMENT_NAMES.map((n) => [n, segmentCodec(n)])) as
+  Record<SegmentName, ReturnType<typeof segmentCodec>>);
+
+const tableRegisterCodec = (name: string) => strictObject(name, {}, { base: hex64, limit: intRange('limit', 0, 0xffff) });
+
 const cpuCodec = strictObject('cpu', {}, {
   cr0: hex64, cr3: hex64, cr4: hex64, dr7: hex64, rsp: hex64, rip: hex64, rflags: hex64, efer: hex64,
   cpl: intRange('cpl', 0, 3),
   csL: bool, inSmm: bool, inSmx: bool, a20m: bool, blockingByMovSs: bool,
   msrs: msrsCodec,
+  gpr: fixedLength('gpr', 16, hex64),
+  cr2: hex64, cr8: hex64,
+  dr: fixedLength('dr', 4, hex64),
+  dr6: hex64,
+  segments: segmentsCodec,
+  gdtr: tableRegisterCodec('gdtr'),
+  idtr: tableRegisterCodec('idtr'),
+  blockingBySti: bool, blockingBySmi: bool, blockingByNmi: bool,
+  activity: literals<ActivityState>('activity', ['active', 'hlt', 'shutdown', 'wait-for-sipi']),
+  pendingDebug: hex64,
+  tsc: hex64,
+  pending: strictObject('pending', {}, {
+    extint: nullable(intRange('extint', 0, 255)), nmi: bool, init: bool, sipi: nullable(intRange('sipi', 0, 255)),
+  }),
 });
 
 const stateShape = strictObject('state', {
@@ -174,9 +234,15 @@ export type StateJson = t.OutputOf<typeof stateShape>;
 
 const toStateFile = (s: t.TypeOf<typeof stateShape>): StateFile => {
   const cpuIn = s.cpu ?? {};
+  const segIn = cpuIn.segments ?? {};
+  const segments = Object.fromEntries(SEGMENT_NAMES.map((n) => [n, { ...DEFAULT_SEGMENTS[n], ...segIn[n] }])) as SegmentRegisters;
   const cpu: CpuRegisters = {
     ...DEFAULT_CPU,
     ...cpuIn,
+    segments,
+    gdtr: { ...DEFAULT_CPU.gdtr, ...cpuIn.gdtr },
+    idtr: { ...DEFAULT_CPU.idtr, ...cpuIn.idtr },
+    pending: { ...NO_PENDING_EVENTS, ...cpuIn.pending },
     msrs: new Map([...DEFAULT_MSRS, ...(cpuIn.msrs ?? new Map<number, bigint>())]),
   };
   const vmcs = new Map<bigint, VmcsRegion>([...s.vmcs].map(([a, r]) => [a, { launchState: r.launchState, fields: r.fields }]));

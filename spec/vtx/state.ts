@@ -31,6 +31,32 @@ export interface SegmentRegister {
   readonly accessRights: number;
 }
 
+export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs' | 'ldtr' | 'tr';
+export const SEGMENT_NAMES: readonly SegmentName[] = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'];
+export type SegmentRegisters = Readonly<Record<SegmentName, SegmentRegister>>;
+
+export interface DescriptorTableRegister {
+  readonly base: bigint;
+  readonly limit: number;
+}
+
+/** §24.4.2 activity states: 0 active, 1 HLT, 2 shutdown, 3 wait-for-SIPI. */
+export type ActivityState = 'active' | 'hlt' | 'shutdown' | 'wait-for-sipi';
+export const ACTIVITY_STATE_NUMBER: Readonly<Record<ActivityState, number>> = { active: 0, hlt: 1, shutdown: 2, 'wait-for-sipi': 3 };
+
+/**
+ * Events recognised by the processor but not yet delivered (an interrupt-controller abstraction:
+ * the highest-priority pending external interrupt's vector, and one latch each for NMI, INIT, SIPI).
+ */
+export interface PendingEvents {
+  readonly extint: number | null;
+  readonly nmi: boolean;
+  readonly init: boolean;
+  readonly sipi: number | null;
+}
+
+export const NO_PENDING_EVENTS: PendingEvents = { extint: null, nmi: false, init: false, sipi: null };
+
 /** The registers of the logical processor that the modelled steps read or load. */
 export interface CpuRegisters {
   readonly cr0: bigint;
@@ -52,6 +78,28 @@ export interface CpuRegisters {
   readonly blockingByMovSs: boolean;
   /** Other MSRs by index (IA32_FEATURE_CONTROL 3AH, IA32_SYSENTER_*, IA32_PAT, ...). */
   readonly msrs: ReadonlyMap<number, bigint>;
+  // --- what guests compute with and VMX non-root operation reads (§25–27) ---
+  /** RAX … R15, indexed as in the instruction-information field (Table 27-8). VM exits keep them (§27.3). */
+  readonly gpr: readonly bigint[];
+  readonly cr2: bigint;
+  /** CR8: the task-priority class, bits 3:0 (Vol. 3A §10.8.6.1). */
+  readonly cr8: bigint;
+  /** DR0–DR3 (index 0–3); DR6 separately; DR7 above. */
+  readonly dr: readonly bigint[];
+  readonly dr6: bigint;
+  readonly segments: SegmentRegisters;
+  readonly gdtr: DescriptorTableRegister;
+  readonly idtr: DescriptorTableRegister;
+  /** Interruptibility (§24.4.2, Table 24-3); blockingByMovSs above. With "virtual NMIs" = 1 in non-root operation, blockingByNmi is virtual-NMI blocking. */
+  readonly blockingBySti: boolean;
+  readonly blockingBySmi: boolean;
+  readonly blockingByNmi: boolean;
+  readonly activity: ActivityState;
+  /** Pending debug exceptions (§24.4.2, Table 24-4). */
+  readonly pendingDebug: bigint;
+  /** The time-stamp counter (RDTSC without offsetting or scaling). */
+  readonly tsc: bigint;
+  readonly pending: PendingEvents;
 }
 
 export interface VtxState {

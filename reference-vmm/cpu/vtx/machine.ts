@@ -86,8 +86,11 @@ export class Machine {
   dualMonitorActive: boolean;
   readonly vmcs = new Map<bigint, VmcsData>();
   readonly memory: Map<bigint, bigint>;
+  /** Registers the VMX-instruction steps never touch, carried through unchanged. */
+  private readonly untouched: CpuRegisters;
 
   constructor(state: VtxState) {
+    this.untouched = state.cpu;
     this.vmx = state.vmx;
     const c: CpuRegisters = state.cpu;
     this.cpu = {
@@ -152,6 +155,7 @@ export class Machine {
     return {
       vmx: this.vmx,
       cpu: {
+        ...this.untouched,
         cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, dr7: c.dr7, rsp: c.rsp, rip: c.rip, rflags: c.rflags,
         efer: c.efer, cpl: c.cpl, csL: c.csL, inSmm: c.inSmm, inSmx: c.inSmx, a20m: c.a20m,
         blockingByMovSs: c.blockingByMovSs, msrs: new Map(c.msrs),
