@@ -74,9 +74,10 @@ program
 
 program
   .command('explain')
-  .description('run the VMLAUNCH/VMRESUME of a state file and show every VM-entry check, in order, and the outcome')
+  .description('root state: run its VMLAUNCH/VMRESUME and show every VM-entry check, in order, and the outcome; non-root state: run one guest instruction or event and show which control, bitmap bit or mask decided, then the exit information or the guest\'s new state')
   .option('--arch <arch>', 'vtx', 'vtx')
   .requiredOption('--state <file>', 'state file (JSON; see examples/)')
+  .option('--step <json>', 'non-root state: the guest step, e.g. \'{"instruction": {"op": "OUT", "size": 1, "port": 96}}\' or \'{"event": {"kind": "nmi"}}\' (default: the file\'s "step")')
   .option('--profile <name|file>', 'capability profile: a built-in name or a JSON file (default: the state file\'s, else bochs-skylake-x)')
   .option('--all', 'also list the rules a failure kept from being evaluated')
   .option('--json', 'machine-readable output')

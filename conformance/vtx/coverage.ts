@@ -25,10 +25,16 @@ import type { Observation } from '../../spec/vtx/observation.js';
 import { step } from '../../model/vtx/step.js';
 import { ENTRY_WITNESSES } from './witnesses/index.js';
 import { realiseWitness } from './witnesses/realise.js';
+import { NON_ROOT_RULES, NON_ROOT_RULE_IDS, type NonRootRuleId } from '../../spec/vtx/non-root/index.js';
+import { NON_ROOT_WITNESSES } from './non-root/witnesses/index.js';
+import { judgeModel, judgeReference, runCase } from './non-root/witnesses/judge.js';
+import { isExitWitness } from './non-root/witnesses/witness.js';
+import { EXIT_REASONS } from '../../spec/vtx/exit-reasons.js';
+import { OUT_OF_SCOPE_EXIT_REASONS } from '../../spec/vtx/non-root/index.js';
 
 export interface RuleCoverage {
   readonly id: string;
-  readonly kind: 'vm-entry' | 'instruction';
+  readonly kind: 'vm-entry' | 'instruction' | 'non-root';
   readonly section: string;
   readonly spec: boolean;
   readonly model: boolean;
@@ -88,11 +94,46 @@ export const instructionRuleCoverage = (id: InstructionRuleId): RuleCoverage => 
   };
 };
 
-export const computeCoverage = (): { rules: RuleCoverage[]; gaps: number } => {
+/**
+ * A rule of the non-root catalog (spec/vtx/non-root): model = the model decides its witness cases as
+ * the catalog says and names the rule among its decisions; reference = the reference CPU's result is
+ * one the model permits on every case; tested = both (conformance/vtx/non-root/properties/witnesses.test.ts
+ * asserts the same).
+ */
+export const nonRootRuleCoverage = (id: NonRootRuleId): RuleCoverage => {
+  const w = NON_ROOT_WITNESSES[id];
+  const model = safely(() => judgeModel(id, w).ok, false);
+  const reference = safely(() => judgeReference(w).ok, false);
+  return { id, kind: 'non-root', section: NON_ROOT_RULES[id].section, spec: true, model, reference, tested: model && reference };
+};
+
+export interface ExitReasonCoverage {
+  readonly reason: number;
+  readonly name: string;
+  /** The first witness (rule ID) on which the model produced a VM exit with this basic reason; null if none. */
+  readonly producedBy: string | null;
+}
+
+/** Every exit reason in scope of the non-root catalog, and the witness that makes the model produce it. */
+export const exitReasonCoverage = (): ExitReasonCoverage[] => {
+  const producedBy = new Map<number, string>();
+  for (const id of NON_ROOT_RULE_IDS) {
+    const w = NON_ROOT_WITNESSES[id];
+    const o = safely(() => runCase(isExitWitness(w) ? w.exits : w.shows).outcome.canonical.observation, null);
+    if (o?.kind === 'vm-exit' && !producedBy.has(o.exit.reason & 0xffff)) producedBy.set(o.exit.reason & 0xffff, id);
+  }
+  return EXIT_REASONS.filter((r) => !(r.reason in OUT_OF_SCOPE_EXIT_REASONS))
+    .map((r) => ({ reason: r.reason, name: r.name, producedBy: producedBy.get(r.reason) ?? null }));
+};
+
+export const computeCoverage = (): { rules: RuleCoverage[]; exitReasons: ExitReasonCoverage[]; gaps: number } => {
   const rules = [
     ...ENTRY_CHECK_IDS.map(ruleCoverage),
     ...(Object.keys(INSTRUCTION_RULES) as InstructionRuleId[]).map(instructionRuleCoverage),
+    ...NON_ROOT_RULE_IDS.map(nonRootRuleCoverage),
   ];
-  const gaps = rules.filter((r) => !(r.spec && r.model && r.reference && r.tested)).length;
-  return { rules, gaps };
+  const exitReasons = exitReasonCoverage();
+  const gaps = rules.filter((r) => !(r.spec && r.model && r.reference && r.tested)).length +
+    exitReasons.filter((r) => r.producedBy === null).length;
+  return { rules, exitReasons, gaps };
 };

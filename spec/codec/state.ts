@@ -12,6 +12,7 @@
  *   "vmcs": { "0x2000": { "launchState": "clear", "fields": { "GUEST_RIP": "0x1000" } } }, (required)
  *   "memory": { "0x3000": "0x1d9" },     // 64-bit words at 8-byte-aligned addresses  (optional)
  *   "instruction": "VMLAUNCH",           // "VMLAUNCH" | "VMRESUME"                   (optional)
+ *   "step": { "instruction": { "op": "HLT" } },  // non-root: guest instruction or event (optional)
  *   "profile": "bochs-skylake-x"         // a built-in profile name or a file         (optional)
  * }
  * ```
@@ -31,6 +32,8 @@ import {
   emptyVmcsImage, readField, writeFields, NO_CURRENT_VMCS, MSR, NO_PENDING_EVENTS, SEGMENT_NAMES,
   type ActivityState, type CpuRegisters, type SegmentName, type SegmentRegister, type SegmentRegisters, type VmcsImage, type VmcsRegion, type VtxState, type LaunchState, type VmxMode,
 } from '../vtx/state.js';
+import type { NonRootInput } from '../vtx/guest/events.js';
+import { NonRootInputCodec } from './guest-input.js';
 import { hex32Number, hex64, hexBits, parseUnsigned, toHex, widthMessage } from './hex.js';
 import { arrayOf, bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
 
@@ -39,6 +42,8 @@ export type EntryInstruction = 'VMLAUNCH' | 'VMRESUME';
 export interface StateFile {
   readonly state: VtxState;
   readonly instruction?: EntryInstruction;
+  /** For a state in VMX non-root operation: the guest instruction or event to run (./guest-input.ts). */
+  readonly step?: NonRootInput;
   readonly profile?: string;
 }
 
@@ -227,6 +232,7 @@ const stateShape = strictObject('state', {
   dualMonitorActive: bool,
   memory: hexKeyedMap<bigint, bigint, string>('memory', 64, 8, (k) => k, (k) => toHex(k), hex64),
   instruction: literals<EntryInstruction>('instruction', ['VMLAUNCH', 'VMRESUME']),
+  step: NonRootInputCodec,
   profile: str,
 });
 
@@ -258,6 +264,7 @@ const toStateFile = (s: t.TypeOf<typeof stateShape>): StateFile => {
   return {
     state,
     ...(s.instruction === undefined ? {} : { instruction: s.instruction }),
+    ...(s.step === undefined ? {} : { step: s.step }),
     ...(s.profile === undefined ? {} : { profile: s.profile }),
   };
 };
@@ -287,6 +294,7 @@ export const StateFileCodec = new t.Type<StateFile, StateJson, unknown>(
     vmcs: f.state.vmcs,
     memory: f.state.memory,
     ...(f.instruction === undefined ? {} : { instruction: f.instruction }),
+    ...(f.step === undefined ? {} : { step: f.step }),
     ...(f.profile === undefined ? {} : { profile: f.profile }),
   }),
 );

@@ -35,8 +35,8 @@ export const vtxCatalog = () => ({
   entryChecks: Object.entries(ENTRY_CHECKS).map(([id, c]) => ({ id, ...c })),
   instructionRules: Object.entries(INSTRUCTION_RULES).map(([id, r]) => ({ id, ...r })),
   unmodelledEntryRules: UNMODELLED_ENTRY_RULES,
-  // The next stage's rules, already in spec/ (the model does not implement them yet).
-  nonRootRules: Object.entries(NON_ROOT_RULES).map(([id, r]) => ({ id, ...r, modelled: false })),
+  // §25: VM-exit conditions, priorities and changed behaviours of non-root operation (model/vtx/non-root).
+  nonRootRules: Object.entries(NON_ROOT_RULES).map(([id, r]) => ({ id, ...r })),
 });
 
 /** VT-i so far is specification data only (spec/vti); the model and reference CPU are the next stage. */
@@ -73,7 +73,11 @@ export const catalogCommand = (opts: { arch?: string; json?: boolean }): void =>
   for (const k of c.entryChecks) out.push(`  ${k.id.padEnd(28)} §${k.section.padEnd(12)} ${k.statement}`);
   out.push('', `VMX instruction rules (${c.instructionRules.length}):`);
   for (const r of c.instructionRules) out.push(`  ${r.id.padEnd(22)} §${r.section.padEnd(22)} ${r.condition}`);
-  out.push('', `Non-root operation: ${c.nonRootRules.length} VM-exit conditions and changed behaviours (§25), catalogued but not modelled yet (--json lists them)`);
+  out.push('', `Non-root operation (${c.nonRootRules.length}): VM-exit conditions, priorities and changed behaviours (§25):`);
+  for (const r of c.nonRootRules) {
+    const exit = r.exitReason === null ? '' : ` → exit ${r.exitReason}${r.kind === null ? '' : ` (${r.kind})`}`;
+    out.push(`  ${r.id.padEnd(26)} §${r.section.padEnd(12)} ${r.statement}${exit}${r.controlledBy.length === 0 ? '' : ` [${r.controlledBy.join(', ')}]`}`);
+  }
   out.push('', `Known rules not modelled (${c.unmodelledEntryRules.length}):`);
   for (const r of c.unmodelledEntryRules) out.push(`  ${r.id.padEnd(22)} §${r.section}: ${r.reason}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -11,6 +11,8 @@ import { decodeCapabilities } from '../../../model/vtx/capabilities.js';
 import { explainEntry, type CheckResult } from '../../../model/vtx/vm-entry/index.js';
 import { loadProfile, loadStateFile, requireVtx } from '../inputs.js';
 import { jsonReplacer } from '../json.js';
+import { fail } from '../errors.js';
+import { explainNonRoot } from './explain-non-root.js';
 
 const MARK: Record<CheckResult, string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a ', 'not-reached': ' -  ' };
 
@@ -30,11 +32,16 @@ const guestSummary = (g: LoadedGuestState): string[] => [
   `  MSRs ${Object.entries(g.msrs).map(([k, v]) => `${k}=${h(v)}`).join(' ')}`,
 ];
 
-export const explainCommand = (opts: { arch?: string; state: string; profile?: string; json?: boolean; all?: boolean }): void => {
+export const explainCommand = (opts: { arch?: string; state: string; profile?: string; json?: boolean; all?: boolean; step?: string }): void => {
   requireVtx(opts.arch);
   const file = loadStateFile(opts.state);
   const profile = opts.profile !== undefined ? loadProfile(opts.profile)
     : file.profile !== undefined ? loadProfile(file.profile, opts.state) : loadProfile(DEFAULT_PROFILE);
+  if (file.state.vmx === 'non-root') {
+    explainNonRoot(file, opts.state, profile, opts.step, opts.json === true);
+    return;
+  }
+  if (opts.step !== undefined) fail(`--step: ${opts.state} is in VMX ${file.state.vmx === 'root' ? 'root operation' : 'operation off'}; a guest step needs "vmx": "non-root"`);
   const instruction = file.instruction ?? 'VMLAUNCH';
   const { outcome, trace } = explainEntry(decodeCapabilities(profile), file.state, instruction);
   const vmcs = file.state.currentVmcs === null ? undefined : file.state.vmcs.get(file.state.currentVmcs)?.fields;

@@ -8,7 +8,7 @@
  * Physical memory (no EPT: guest-physical = host-physical; with EPT the tables below map the first
  * 16 MiB one-to-one, read/write/execute, write-back):
  * 0x1000 VMXON region · 0x2000 VMCS · 0x4000 guest PML4 · 0x5000 PDPT · 0x6000 PD (2 MiB pages,
- * first 16 MiB identity) · 0x7000 GDT · 0x9000 IDT (256 64-bit interrupt gates to 0x100000 + 16·v)
+ * first 16 MiB identity, A and D set) · 0x7000 GDT · 0x9000 IDT (256 64-bit interrupt gates to 0x100000 + 16·v)
  * · 0xA000 64-bit TSS (RSP0 = 0x20000) · 0xB000 I/O bitmap A · 0xC000 I/O bitmap B · 0xD000 MSR
  * bitmaps · 0xE000 virtual-APIC page · 0x10000 EPT PML4 · 0x11000 EPT PDPT · 0x12000 EPT PD.
  */
@@ -35,7 +35,9 @@ export const GUEST_LAYOUT = {
 /** Selectors of the guest GDT: 64-bit kernel code/data, the TSS, and SYSEXIT's user code/data (SYSENTER_CS + 32/40). */
 export const GUEST_SELECTORS = { kernelCode: 0x08, kernelData: 0x10, tss: 0x18, userCode: 0x28, userData: 0x30 } as const;
 
-const P = 1n, RW = 2n, US = 4n, PS = 1n << 7n;
+// Accessed and dirty already set, so that ordinary guest accesses do not write the paging structures
+// (with EPT those writes need write permission, and with EPTP[6] = 1 every walk counts as one, §28.2.4).
+const P = 1n, RW = 2n, US = 4n, A = 1n << 5n, D = 1n << 6n, PS = 1n << 7n;
 const WORDS_16MIB = 8; // 2 MiB pages
 
 /** Segment descriptor (Vol. 3A §3.4.5): base 0, limit FFFFF with G, the given type/S/DPL/P and L, D/B bits. */
@@ -57,9 +59,9 @@ const USER_VECTORS = new Set([3, 4, 0x80]);
 const guestMemory = (): Map<bigint, bigint> => {
   const L = GUEST_LAYOUT;
   const m = new Map<bigint, bigint>();
-  m.set(L.pml4, L.pdpt | P | RW | US);
-  m.set(L.pdpt, L.pd | P | RW | US);
-  for (let i = 0; i < WORDS_16MIB; i++) m.set(L.pd + BigInt(8 * i), (BigInt(i) << 21n) | P | RW | US | PS);
+  m.set(L.pml4, L.pdpt | P | RW | US | A);
+  m.set(L.pdpt, L.pd | P | RW | US | A);
+  for (let i = 0; i < WORDS_16MIB; i++) m.set(L.pd + BigInt(8 * i), (BigInt(i) << 21n) | P | RW | US | A | D | PS);
   // EPT: read/write/execute (bits 2:0), memory type WB (6) in bits 5:3 of leaf entries.
   m.set(L.eptPml4, L.eptPdpt | 7n);
   m.set(L.eptPdpt, L.eptPd | 7n);
