@@ -9,7 +9,7 @@
  * 16 MiB one-to-one, read/write/execute, write-back):
  * 0x1000 VMXON region · 0x2000 VMCS · 0x4000 guest PML4 · 0x5000 PDPT · 0x6000 PD (2 MiB pages,
  * first 16 MiB identity, A and D set) · 0x7000 GDT · 0x9000 IDT (256 64-bit interrupt gates to 0x100000 + 16·v)
- * · 0xA000 64-bit TSS (RSP0 = 0x20000) · 0xB000 I/O bitmap A · 0xC000 I/O bitmap B · 0xD000 MSR
+ * · 0xA000 64-bit TSS (RSP0 = 0x20000, no I/O permission bitmap) · 0xB000 I/O bitmap A · 0xC000 I/O bitmap B · 0xD000 MSR
  * bitmaps · 0xE000 virtual-APIC page · 0x10000 EPT PML4 · 0x11000 EPT PDPT · 0x12000 EPT PD.
  */
 import type { VtxProfile } from '../../../spec/vtx/profile.js';
@@ -33,7 +33,7 @@ export const GUEST_LAYOUT = {
 } as const;
 
 /** Selectors of the guest GDT: 64-bit kernel code/data, the TSS, and SYSEXIT's user code/data (SYSENTER_CS + 32/40). */
-export const GUEST_SELECTORS = { kernelCode: 0x08, kernelData: 0x10, tss: 0x18, userCode: 0x28, userData: 0x30 } as const;
+export const GUEST_SELECTORS = { kernelCode: 0x08, kernelData: 0x10, tss: 0x18, userCode: 0x28, userData: 0x30, availableTss: 0x38 } as const;
 
 // Accessed and dirty already set, so that ordinary guest accesses do not write the paging structures
 // (with EPT those writes need write permission, and with EPTP[6] = 1 every walk counts as one, §28.2.4).
@@ -77,6 +77,9 @@ const guestMemory = (): Map<bigint, bigint> => {
   const tssLo = 0x67n | ((L.tss & 0xff_ffffn) << 16n) | (0x8bn << 40n) | (((L.tss >> 24n) & 0xffn) << 56n);
   m.set(L.gdt + BigInt(GUEST_SELECTORS.tss), tssLo);
   m.set(L.gdt + BigInt(GUEST_SELECTORS.tss) + 8n, L.tss >> 32n);
+  // A second, available (type 9) TSS descriptor: the target a task switch can name (a busy one is #GP).
+  m.set(L.gdt + BigInt(GUEST_SELECTORS.availableTss), (tssLo & ~(0xfn << 40n)) | (0x89n << 40n));
+  m.set(L.gdt + BigInt(GUEST_SELECTORS.availableTss) + 8n, L.tss >> 32n);
   for (let v = 0; v < 256; v++) {
     const [lo, hi] = gate(L.handlers + BigInt(16 * v), USER_VECTORS.has(v) ? 3 : 0);
     m.set(L.idt + BigInt(16 * v), lo);
@@ -85,6 +88,8 @@ const guestMemory = (): Map<bigint, bigint> => {
   // TSS.RSP0 is at offset 4 (Vol. 3A §7.7): bits 63:32 of the first word, 31:0 of the second.
   m.set(L.tss, (L.rsp0 & 0xffff_ffffn) << 32n);
   m.set(L.tss + 8n, L.rsp0 >> 32n);
+  // I/O map base (offset 66H) = 68H, past the limit: no I/O permission bitmap, so I/O at CPL > IOPL is #GP (Vol. 1 §18.5.2).
+  m.set(L.tss + 0x60n, 0x68n << 48n);
   return m;
 };
 

@@ -1,29 +1,86 @@
 /**
- * STUB (owner: events engineer). Guest memory accesses: linear addresses (segment base + register +
- * displacement), guest paging (4-level IA-32e and 32-bit paging; #PF with its error code), EPT
- * (§28.2: the 4-level walk, permissions, EPT violation and misconfiguration exits with their
- * qualification and addresses, accessed/dirty flags when EPTP[6] = 1) and the sparse physical memory.
+ * Guest memory accesses in VMX non-root operation, for the instructions of ../execute.ts: the linear
+ * address of an operand, and naturally aligned reads and writes through guest paging (./paging/,
+ * PAGING.*) and EPT (./ept/, EPT.*, EXIT.EPT.*). A failed access ends the step: a #PF or #GP(0)
+ * raised through ./exceptions.ts (which the exception bitmap may turn into a VM exit), or an
+ * EPT-induced VM exit, fault-like (the instruction's RIP is saved, nothing of it is done).
  */
 import type { AccessSize, MemOperand } from '../../../spec/vtx/guest/instructions.js';
 import type { Decision } from '../../../spec/vtx/non-root/observation.js';
-import { readMemory64, type VtxState } from '../../../spec/vtx/state.js';
+import type { VtxState } from '../../../spec/vtx/state.js';
 import type { Capabilities } from '../capabilities.js';
+import { vmExit } from '../vm-exit/index.js';
+import { raiseEvent } from './exceptions.js';
+import { ia32eMode, translateAccess } from './paging/access.js';
+import { applyUpdates, readPhysical, writePhysical, type FlagUpdate } from './paging/physical.js';
+import type { AccessFailure } from './paging/types.js';
 import type { NonRootResult } from './result.js';
 
-export type AccessKind = 'read' | 'write' | 'fetch';
+export type { AccessKind } from './paging/types.js';
 
-/** Either the access worked, or it ended the step (a #PF delivered or exiting, an EPT exit). */
-export type Access<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly result: NonRootResult };
+/**
+ * Either the access worked — `value` is what was read (for writes: the new state) and `state` the
+ * state after the access, with the accessed/dirty flags the walk set (PAGING.ACCESSED, EPT.ACCESSED)
+ * — or it ended the step (a #PF or #GP delivered or exiting, an EPT exit).
+ */
+export type Access<T> =
+  | { readonly ok: true; readonly value: T; readonly state: VtxState }
+  | { readonly ok: false; readonly result: NonRootResult };
 
+export interface AccessOptions {
+  /** The access is IRET's and that IRET removed (virtual-)NMI blocking: EPT-violation qualification bit 12 (§27.2.1). */
+  readonly nmiUnblockingByIret?: boolean;
+  /** A supervisor-mode access whatever the CPL (the processor's own GDT/IDT/TSS accesses, Vol. 3A §4.6). */
+  readonly implicitSupervisor?: boolean;
+}
+
+/**
+ * Segment base + GPR[base] + displacement, truncated to the address size. In 64-bit mode the bases of
+ * CS, DS, ES and SS are treated as 0 (Vol. 3A §3.4.4); outside it addresses are 32 bits.
+ */
 export const linearAddress = (state: VtxState, mem: MemOperand): bigint => {
-  const seg = state.cpu.segments[mem.segment ?? 'ds'];
-  return (seg.base + (state.cpu.gpr[mem.base] ?? 0n) + mem.disp) & 0xffff_ffff_ffff_ffffn;
+  const name = mem.segment ?? 'ds';
+  const longMode = ia32eMode(state) && state.cpu.csL;
+  const base = longMode && name !== 'fs' && name !== 'gs' ? 0n : state.cpu.segments[name].base;
+  const sum = base + (state.cpu.gpr[mem.base] ?? 0n) + mem.disp;
+  return longMode ? BigInt.asUintN(64, sum) : sum & 0xffff_ffffn;
 };
 
-/** Reads `size` bytes at guest-linear `linear` (naturally aligned), zero-extended. */
-export const readLinear = (_caps: Capabilities, state: VtxState, linear: bigint, _size: AccessSize, _decisions: readonly Decision[]): Access<bigint> =>
-  ({ ok: true, value: readMemory64(state.memory, linear) });
+/** The step's end when an access fails: the exception through the guest IDT or the bitmap, or the VM exit. */
+export const failedAccess = (caps: Capabilities, state: VtxState, failure: AccessFailure): NonRootResult =>
+  failure.kind === 'exit'
+    ? vmExit(caps, state, failure.info, failure.decisions)
+    : raiseEvent(caps, state, {
+      vector: failure.vector, type: 'hardware-exception', errorCode: failure.errorCode,
+      ...(failure.pageFaultAddress === undefined ? {} : { pageFaultAddress: failure.pageFaultAddress }),
+    }, failure.decisions);
 
-/** Writes `size` bytes at guest-linear `linear`; returns the new state. */
-export const writeLinear = (_caps: Capabilities, state: VtxState, _linear: bigint, _size: AccessSize, _value: bigint, _decisions: readonly Decision[]): Access<VtxState> =>
-  ({ ok: true, value: state });
+/** The accessed/dirty flags that completed accesses set before a failure. */
+const withFlags = (state: VtxState, updates: readonly FlagUpdate[] | undefined): VtxState =>
+  updates === undefined || updates.length === 0 ? state : { ...state, memory: applyUpdates(state.memory, updates) };
+
+const walkContext = (state: VtxState, kind: 'read' | 'write', opts: AccessOptions) => ({
+  kind,
+  mode: { user: state.cpu.cpl === 3, implicit: opts.implicitSupervisor ?? false },
+  nmiUnblocking: opts.nmiUnblockingByIret ?? false,
+});
+
+/** Reads `size` bytes at guest-linear `linear` (naturally aligned), zero-extended. */
+export const readLinear = (
+  caps: Capabilities, state: VtxState, linear: bigint, size: AccessSize, decisions: readonly Decision[], opts: AccessOptions = {},
+): Access<bigint> => {
+  const t = translateAccess(caps, state, linear, size, walkContext(state, 'read', opts), decisions);
+  if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure) };
+  const memory = applyUpdates(state.memory, t.updates);
+  return { ok: true, value: readPhysical(memory, t.pa, size), state: memory === state.memory ? state : { ...state, memory } };
+};
+
+/** Writes `size` bytes of `value` at guest-linear `linear`; `value` of the result is the new state. */
+export const writeLinear = (
+  caps: Capabilities, state: VtxState, linear: bigint, size: AccessSize, value: bigint, decisions: readonly Decision[], opts: AccessOptions = {},
+): Access<VtxState> => {
+  const t = translateAccess(caps, state, linear, size, walkContext(state, 'write', opts), decisions);
+  if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure) };
+  const next = { ...state, memory: writePhysical(state.memory, t.updates, t.pa, size, value) };
+  return { ok: true, value: next, state: next };
+};

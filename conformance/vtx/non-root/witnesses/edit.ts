@@ -67,3 +67,13 @@ export const ev = (event: GuestEvent): NonRootInput => ({ kind: 'event', event }
 /** A case: edits, then one instruction or event (or several steps). */
 export const run = (edits: readonly Edit[], ...steps: NonRootInput[]): NonRootCase => ({ edits, steps });
 export const on = (profile: BuiltinProfileName, c: NonRootCase): NonRootCase => ({ ...c, profile });
+
+/**
+ * A 32-bit protected-mode guest without paging (IA-32e mode off: EFER.LME/LMA clear, CS.L = 0,
+ * D/B = 1): what a task switch needs, since IA-32e mode has no hardware task switching (a far
+ * JMP/CALL to a TSS there is #GP, Vol. 3A §7.7).
+ */
+export const protected32: Edit = (s) => withCpu(s, {
+  cr0: 0x31n, cr4: 0x2000n, efer: 0x800n, csL: false,
+  segments: { ...s.cpu.segments, cs: { selector: 0x08, base: 0n, limit: 0xffff_ffff, accessRights: 0xc09b } },
+});

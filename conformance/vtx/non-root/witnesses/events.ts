@@ -4,7 +4,7 @@
  * spec/vtx/non-root/events.ts and ept.ts.
  */
 import { GUEST_LAYOUT } from '../baseline.js';
-import { control, cpu, ev, fields, gpr, ins, memory, rflags, run, IF, RBX } from './edit.js';
+import { control, cpu, ev, fields, gpr, ins, memory, protected32, rflags, run, IF, RBX } from './edit.js';
 import type { ExitWitness } from './witness.js';
 
 /** Beyond the baseline's 16 MiB identity map: a not-present guest PDE, so an access there is a #PF. */
@@ -65,7 +65,7 @@ export const EVENT_WITNESSES = {
     noExit: run([], ins({ op: 'UD2' })),
   },
   'EXIT.TASKSWITCH': {
-    exits: run([], ins({ op: 'JMP_FAR', selector: 0x18 })), // the TSS descriptor
+    exits: run([protected32], ins({ op: 'JMP_FAR', selector: 0x38 })), // an available TSS
     noExit: run([], ins({ op: 'JMP_FAR', selector: 0x08 })), // a code segment: an ordinary far jump
   },
   'EXIT.MTF': {

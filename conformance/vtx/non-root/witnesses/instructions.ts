@@ -8,6 +8,8 @@ import { control, cpu, fields, gpr, ins, memory, run, RAX, RBX, RDX } from './ed
 import type { ExitWitness, Edit } from './witness.js';
 
 const M = { base: RBX, disp: 0n } as const;
+/** CR4.OSXSAVE: without it XSETBV, XSAVES and XRSTORS are #UD, which comes before their exits (§25.1.1). */
+const OSXSAVE = cpu({ cr4: 0x2020n | (1n << 18n) });
 
 /** Unconditional in non-root operation: there is no control that lets the instruction run. */
 const always = (i: GuestInstruction, why = 'the instruction exits unconditionally in VMX non-root operation (§25.1.2)'): ExitWitness =>
@@ -26,7 +28,7 @@ export const UNCONDITIONAL_WITNESSES = {
     noExit: run([], ins({ op: 'GETSEC' })), // CR4.SMXE = 0: #UD
   },
   'EXIT.INVD': always({ op: 'INVD' }),
-  'EXIT.XSETBV': always({ op: 'XSETBV' }),
+  'EXIT.XSETBV': { exits: run([OSXSAVE], ins({ op: 'XSETBV' })), noExit: { impossible: 'XSETBV exits unconditionally once it passes its #UD check (CR4.OSXSAVE = 1, §25.1.1)' } },
   'EXIT.INVEPT': always({ op: 'INVEPT', type: RAX, mem: M }),
   'EXIT.INVVPID': always({ op: 'INVVPID', type: RAX, mem: M }),
   'EXIT.VMCALL': always({ op: 'VMCALL' }),
@@ -84,15 +86,15 @@ export const INSTRUCTION_CONTROL_WITNESSES = {
     noExit: run([control('proc2.ENABLE_ENCLS_EXITING'), fields({ ENCLS_EXITING_BITMAP: 0n })], ins({ op: 'ENCLS' })),
   },
   'EXIT.XSAVES': {
-    exits: run([control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 1n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
+    exits: run([OSXSAVE, control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 1n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
       (s) => ({ ...s, cpu: { ...s.cpu, msrs: new Map(s.cpu.msrs).set(0xda0, 1n) } })], ins({ op: 'XSAVES', mem: M })),
-    noExit: run([control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 0n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
+    noExit: run([OSXSAVE, control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 0n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
       (s) => ({ ...s, cpu: { ...s.cpu, msrs: new Map(s.cpu.msrs).set(0xda0, 1n) } })], ins({ op: 'XSAVES', mem: M })),
   },
   'EXIT.XRSTORS': {
-    exits: run([control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 1n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
+    exits: run([OSXSAVE, control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 1n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
       (s) => ({ ...s, cpu: { ...s.cpu, msrs: new Map(s.cpu.msrs).set(0xda0, 1n) } })], ins({ op: 'XRSTORS', mem: M })),
-    noExit: run([control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 0n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
+    noExit: run([OSXSAVE, control('proc2.ENABLE_XSAVES_XRSTORS'), fields({ XSS_EXIT_BITMAP: 0n }), gpr({ [RAX]: 1n, [RBX]: 0x30000n }),
       (s) => ({ ...s, cpu: { ...s.cpu, msrs: new Map(s.cpu.msrs).set(0xda0, 1n) } }), memory([0x30000n + 512n + 8n, 0n])], ins({ op: 'XRSTORS', mem: M })),
   },
 } as const satisfies Record<string, ExitWitness>;

@@ -53,7 +53,7 @@ export const CHANGED_WITNESSES = {
     (o, s) => retired(o) && edxEax(s) === 0x2100n, 'retired; EDX:EAX = TSC·2 + offset = 2100H'),
   'CHANGED.RDTSCP.UD': show(run([control('proc2.ENABLE_RDTSCP', false)], ins({ op: 'RDTSCP' })), delivered(6), '#UD delivered'),
   'CHANGED.INVPCID.UD': show(run([control('proc2.ENABLE_INVPCID', false)], ins({ op: 'INVPCID', type: RAX, mem: { base: RBX, disp: 0n } })), delivered(6), '#UD delivered'),
-  'CHANGED.XSAVES.UD': show(run([control('proc2.ENABLE_XSAVES_XRSTORS', false), gpr({ [RBX]: 0x30000n })], ins({ op: 'XSAVES', mem: { base: RBX, disp: 0n } })), delivered(6), '#UD delivered'),
+  'CHANGED.XSAVES.UD': show(run([cpu({ cr4: 0x2020n | (1n << 18n) }), control('proc2.ENABLE_XSAVES_XRSTORS', false), gpr({ [RBX]: 0x30000n })], ins({ op: 'XSAVES', mem: { base: RBX, disp: 0n } })), delivered(6), '#UD delivered'),
   'CHANGED.IRET.NMI': show(run([control('pin.NMI_EXITING'), cpu({ blockingByNmi: true }), IRET_FRAME], ins({ op: 'IRET' })),
     (o, s) => retired(o) && s.cpu.blockingByNmi, 'retired; blocking by NMI unchanged (still 1)'),
   'CHANGED.IRET.VNMI': show(run([control('pin.NMI_EXITING'), control('pin.VIRTUAL_NMIS'), cpu({ blockingByNmi: true }), IRET_FRAME], ins({ op: 'IRET' })),
