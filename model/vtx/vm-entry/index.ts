@@ -2,17 +2,26 @@
  * VMLAUNCH / VMRESUME in VMX root operation: the VM-entry sequence of SDM ch. 26 —
  * (1) basic checks §26.1, strictly ordered; (2) checks on controls §26.2.1 and host state
  * §26.2.2–26.2.4, "in any order"; (3) guest-state checks §26.3.1 (in any order among themselves) and
- * loading §26.3.2; (4) MSR loading §26.4; (5) VMLAUNCH marks the VMCS launched.
+ * loading §26.3.2 with the guest's non-register state §26.6; (4) MSR loading §26.4; (5) VMLAUNCH marks
+ * the VMCS launched, the processor is in VMX non-root operation (ENTRY.LOAD.NONROOT), and event
+ * injection §26.5 runs in it (../non-root/events/inject.ts). A failure in (3) or (4) ends as §26.7
+ * prescribes (./entry-failure.ts: host state and the VM-exit MSR-load list are loaded).
+ *
+ * When injection ends in a VM exit (the injected event's delivery exits), the instruction's observation
+ * is that exit ({kind: 'vm-exit', reason, qualification}: what the VMM sees next); otherwise it is
+ * {kind: 'vm-entry', guest} with `guest` = what was loaded from the guest-state area (before injection
+ * delivered anything), also when that exit ended in a VMX abort (VMX instructions have no abort
+ * observation; the outcome's state shows it). The outcome's state is the one after injection.
  *
  * Looseness is kept, not resolved: when rules of phase 2 with different error numbers fail, every such
  * error is permitted (7 and 8); when several guest rules fail, every qualification is permitted; a rule
  * a processor MAY check (GUEST.INTR.NMI.STI) permits both outcomes; an over-long MSR-load list is
  * undefined behaviour. The canonical outcome is the first failing rule in catalog order.
  */
-import { entryFailureReason, observationEqual, type Observation } from '../../../spec/vtx/observation.js';
+import { observationEqual, type LoadedGuestState, type Observation } from '../../../spec/vtx/observation.js';
 import { match } from 'ts-pattern';
 import type { Outcome } from '../outcome.js';
-import { writeFields, type VtxState } from '../../../spec/vtx/state.js';
+import type { VtxState } from '../../../spec/vtx/state.js';
 import type { CatalogFailure, EntryPhase } from '../../../spec/vtx/vm-entry/rule.js';
 import { MSR_LOADING_CHECKS } from '../../../spec/vtx/vm-entry/msr-loading.js';
 import type { Capabilities } from '../capabilities.js';
@@ -22,6 +31,12 @@ import { makeEntryEnv, type EntryEnv, type EntryInstruction } from './env.js';
 import type { BasicEnv } from './basic.js';
 import { guestRegisters, hex, loadGuestState } from './load-guest-state.js';
 import { loadMsrList } from './msr-loading.js';
+import { entryFailureExit, entryFailureObservation, registersAtMsrFailure } from './entry-failure.js';
+import { injectEvent } from '../non-root/events/inject.js';
+import type { NonRootResult } from '../non-root/result.js';
+import { vmExit } from '../vm-exit/index.js';
+import { NO_EXIT_INFORMATION } from '../../../spec/vtx/non-root/observation.js';
+import { instructionLength } from '../../../spec/vtx/guest/length.js';
 
 export type { EntryInstruction } from './env.js';
 export { conforms, type Outcome } from '../outcome.js';
@@ -68,47 +83,55 @@ const evaluate = <E>(env: E, seq: readonly SequencedCheck<E>[], trace: Trace): S
   return failed;
 };
 
-const entryFailureExit = (e: EntryEnv, reason: 33 | 34, qualification: number): Step => {
-  const s = e.state;
-  const at = s.currentVmcs!;
-  const region = s.vmcs.get(at)!;
-  const fullReason = entryFailureReason(reason);
-  const vmcs = new Map(s.vmcs);
-  vmcs.set(at, {
-    ...region,
-    fields: writeFields(region.fields, { VM_EXIT_REASON: BigInt(fullReason), EXIT_QUALIFICATION: BigInt(qualification) }),
-  });
-  return { observation: { kind: 'vm-exit', reason: fullReason, qualification: BigInt(qualification) }, state: { ...s, vmcs } };
-};
-
 /** The outcome of a failed §26.1 check; those rules end in a fault, an exit, or VMfail (never 33/34). */
-const basicFailure = (state: VtxState, instruction: EntryInstruction, failure: CatalogFailure): Step =>
+const basicFailure = (caps: Capabilities, state: VtxState, instruction: EntryInstruction, failure: CatalogFailure): Step =>
   match(failure)
     .with({ kind: 'fault' }, (f) => fault(state, f.vector))
-    .with({ kind: 'vm-exit' }, (): Step => ({ observation: { kind: 'vm-exit', reason: instruction === 'VMLAUNCH' ? 20 : 24, qualification: 0n }, state }))
+    .with({ kind: 'vm-exit' }, (): Step => {
+      // VMLAUNCH/VMRESUME in VMX non-root operation: an unconditional, fault-like exit to the VMM (§25.1.2, ch. 27).
+      const reason = instruction === 'VMLAUNCH' ? 20 : 24;
+      const exited = vmExit(caps, state, { ...NO_EXIT_INFORMATION, reason, instructionLength: instructionLength({ op: instruction }) }, []);
+      return { observation: { kind: 'vm-exit', reason, qualification: 0n }, state: exited.state };
+    })
     .with({ kind: 'VMfailInvalid' }, () => vmFailInvalid(state))
     .with({ kind: 'VMfailValid' }, (f) => vmFailValid(state, f.error))
     .with({ kind: 'entry-failure' }, { kind: 'undefined' }, () => vmFailInvalid(state))
     .exhaustive();
 
+/**
+ * What the entry ends in once the guest is loaded: the guest itself, or — when injecting the event of
+ * the VM-entry interruption-information field exits (§26.5.1.2) — that VM exit. Every result the
+ * injection permits is listed, canonical first.
+ */
+const afterInjection = (e: EntryEnv, entered: VtxState, guest: LoadedGuestState): { observations: Observation[]; state: VtxState } => {
+  const injected = injectEvent(e.caps, entered);
+  if (injected === null) return { observations: [{ kind: 'vm-entry', guest }], state: entered };
+  const asObservation = (r: NonRootResult): Observation =>
+    r.observation.kind === 'vm-exit'
+      ? { kind: 'vm-exit', reason: r.observation.exit.reason, qualification: r.observation.exit.qualification }
+      : { kind: 'vm-entry', guest };
+  return { observations: uniq([injected, ...(injected.alternatives ?? [])].map(asObservation)), state: injected.state };
+};
+
 /** Phases 3 (after the guest checks passed or only optional rules failed), 4 and 5. */
 const loadAndEnter = (e: EntryEnv, trace: Trace): Outcome => {
   const guest = loadGuestState(e, e.state.cpu);
   const list = loadMsrList(e, guest);
+  const msrFailure = (index: number) => entryFailureExit(e, 34, index, registersAtMsrFailure(e, guest, index));
   if (list.kind === 'undefined') {
     for (const c of MSR_SEQUENCE) record(trace, c, c.id === 'MSRLOAD.COUNT' ? 'fail' : 'not-reached');
-    const step = entryFailureExit(e, 34, e.caps.maxMsrListEntries + 1);
+    // Undefined behaviour: the model fails past the recommended maximum, with no list entry written.
+    const step = entryFailureExit(e, 34, e.caps.maxMsrListEntries + 1, registersAtMsrFailure(e, guest, 1));
     return { canonical: step.observation, permitted: [step.observation], undefinedBehaviour: true, failedRules: ['MSRLOAD.COUNT'], state: step.state };
   }
   // Entries naming MSRs a processor may lack: failing there is permitted too (see MsrLoadResult).
-  const unknownExits = list.unknownEntries.map((i) => entryFailureExit(e, 34, i).observation);
-  const canonicalUnknown = list.unknownEntries.length > 0 ? entryFailureExit(e, 34, list.unknownEntries[0]!) : null;
+  const unknownExits = list.unknownEntries.map((i) => entryFailureObservation(34, i));
+  const canonicalUnknown = list.unknownEntries.length > 0 ? msrFailure(list.unknownEntries[0]!) : null;
   if (list.kind === 'failed') {
     for (const c of MSR_SEQUENCE) record(trace, c, c.id === list.rule ? 'fail' : 'pass');
-    const known = entryFailureExit(e, 34, list.index);
-    const canonical = canonicalUnknown ?? known;
+    const canonical = canonicalUnknown ?? msrFailure(list.index);
     return {
-      canonical: canonical.observation, permitted: uniq([canonical.observation, ...unknownExits, known.observation]),
+      canonical: canonical.observation, permitted: uniq([canonical.observation, ...unknownExits, entryFailureObservation(34, list.index)]),
       undefinedBehaviour: false, failedRules: canonicalUnknown ? ['MSRLOAD.WRMSR', list.rule] : [list.rule], state: canonical.state,
     };
   }
@@ -125,11 +148,13 @@ const loadAndEnter = (e: EntryEnv, trace: Trace): Outcome => {
   const vmcs = new Map(s.vmcs);
   if (e.instruction === 'VMLAUNCH') vmcs.set(at, { ...region, launchState: 'launched' });
   const cpu = guestRegisters(e, loaded, s.cpu, list.msrs);
-  const observation: Observation = { kind: 'vm-entry', guest: loaded };
-  const entered = { observation, state: { ...s, vmx: 'non-root' as const, vmcs, cpu } };
-  if (canonicalUnknown === null) return single(entered, []);
+  // ENTRY.LOAD.NONROOT: the guest runs; injection (§26.5) happens in non-root operation.
+  const entered = afterInjection(e, { ...s, vmx: 'non-root', vmcs, cpu }, loaded);
+  if (canonicalUnknown === null) {
+    return { canonical: entered.observations[0]!, permitted: entered.observations, undefinedBehaviour: false, failedRules: [], state: entered.state };
+  }
   return {
-    canonical: canonicalUnknown.observation, permitted: uniq([canonicalUnknown.observation, ...unknownExits, observation]),
+    canonical: canonicalUnknown.observation, permitted: uniq([canonicalUnknown.observation, ...unknownExits, ...entered.observations]),
     undefinedBehaviour: false, failedRules: ['MSRLOAD.WRMSR'], state: canonicalUnknown.state,
   };
 };
@@ -152,7 +177,7 @@ const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction,
     if (c.holds(basicEnv)) { record(trace, c, 'pass'); continue; }
     record(trace, c, 'fail');
     markNotReached(trace, [...BASIC_SEQUENCE.slice(i + 1), ...CONTROL_HOST_SEQUENCE, ...GUEST_SEQUENCE, ...MSR_SEQUENCE]);
-    return single(basicFailure(state, instruction, c.spec.failure), [c.id]);
+    return single(basicFailure(caps, state, instruction, c.spec.failure), [c.id]);
   }
   const e = makeEntryEnv(caps, state, instruction, state.vmcs.get(state.currentVmcs!)!.fields);
 
@@ -182,7 +207,7 @@ const run = (caps: Capabilities, state: VtxState, instruction: EntryInstruction,
   if (guestFailed.length > 0) {
     const canonicalRule = mandatory[0] ?? guestFailed[0]!;
     const step = entryFailureExit(e, 33, qualification(canonicalRule));
-    const exits = guestFailed.map((c) => entryFailureExit(e, 33, qualification(c)).observation);
+    const exits = guestFailed.map((c) => entryFailureObservation(33, qualification(c)));
     const failedRules = [canonicalRule.id, ...guestFailed.filter((c) => c !== canonicalRule).map((c) => c.id)];
     if (mandatory.length > 0) {
       markNotReached(trace, MSR_SEQUENCE);

@@ -1,11 +1,14 @@
 /**
- * §26.3.2 "Loading Guest State": what a successful VM entry puts in the registers, read from the
- * guest-state area under the VM-entry controls. Event injection (§26.5) is not part of this step.
+ * §26.3.2 "Loading Guest State" and the non-register state of §26.6.1–26.6.3: what a successful VM
+ * entry puts in the registers, read from the guest-state area under the VM-entry controls.
+ * `loadGuestState` is what an entry reports (LoadedGuestState); `guestRegisters` is everything
+ * non-root operation then reads (rules ENTRY.LOAD.*). Event injection (§26.5) is not part of this step.
  */
 import type { LoadedGuestState, LoadedSegment } from '../../../spec/vtx/observation.js';
-import type { CpuRegisters } from '../../../spec/vtx/state.js';
-import { MSR } from '../../../spec/vtx/state.js';
+import type { ActivityState, CpuRegisters, SegmentName, SegmentRegister, SegmentRegisters } from '../../../spec/vtx/state.js';
+import { MSR, SEGMENT_NAMES } from '../../../spec/vtx/state.js';
 import { bigOf } from '../u64.js';
+import { signExtend } from '../vm-exit/vmcs.js';
 import { F, lo, hi, type EntryEnv } from './env.js';
 
 /** CR0 bits a VM entry never modifies (§26.3.2.1): ET (4), 15:6, 17, 28:19, NW (29), CD (30), 63:32. */
@@ -100,7 +103,51 @@ export const loadGuestState = (e: EntryEnv, before: CpuRegisters): LoadedGuestSt
 /** MSR keys of LoadedGuestState.msrs: the index in lower-case hex. */
 export const hex = (n: number): string => `0x${n.toString(16)}`;
 
-/** The processor registers after entry: the loaded guest state, CPL from SS.DPL (§26.3.2.2). */
+const ACTIVITY_BY_NUMBER: readonly ActivityState[] = ['active', 'hlt', 'shutdown', 'wait-for-sipi'];
+const IA32_TIME_STAMP_COUNTER = 0x10;
+/** Bits of the pending-debug-exceptions field: B3-B0, enabled breakpoint (12), BS (14), RTM (16) (Table 24-4). */
+const PENDING_DEBUG_BITS = 0xfn | (1n << 12n) | (1n << 14n) | (1n << 16n);
+
+/**
+ * ENTRY.LOAD.SEGMENTS (§26.3.2.2): every register from its four fields. For an unusable register the
+ * SDM keeps defined only the selector, SS.DPL, the FS/GS bases, SS/DS/ES base bits 63:32 = 0 and a
+ * canonical LDTR base; the rest is undefined, and the model keeps the field values (bit 16 of the
+ * access rights marks the register unusable, as in the VMCS).
+ */
+const loadedSegment = (e: EntryEnv, name: SegmentName): SegmentRegister => {
+  const [sel, baseField, limit, ar] = SEGMENT_FIELDS[name];
+  const accessRights = lo(e, ar);
+  const unusable = ((accessRights >>> 16) & 1) === 1;
+  let base = field(e, baseField);
+  if (unusable && (name === 'ss' || name === 'ds' || name === 'es')) base &= 0xffff_ffffn;
+  if (unusable && name === 'ldtr') base = signExtend(base, e.caps.linearAddressWidth);
+  return { selector: lo(e, sel) & 0xffff, base, limit: lo(e, limit), accessRights };
+};
+
+/** The entry delivers an event (§26.5): valid interruption information of a type other than 7 (other event). */
+const vectoring = (e: EntryEnv): boolean => e.injecting && e.injType !== 7;
+
+/**
+ * ENTRY.LOAD.PENDING_DEBUG (§26.6.3): none after vectoring entries of types 0, 2, 3, 5, after types 4
+ * and 6 without MOV-SS blocking, and after entries to shutdown or wait-for-SIPI.
+ */
+const pendingDebugAfterEntry = (e: EntryEnv, interruptibility: number, activity: ActivityState): bigint => {
+  if (vectoring(e)) {
+    const softwareWithMovSs = (e.injType === 4 || e.injType === 6) && ((interruptibility >>> 1) & 1) === 1;
+    if (!softwareWithMovSs) return 0n;
+  } else if (activity === 'shutdown' || activity === 'wait-for-sipi') {
+    return 0n;
+  }
+  return field(e, F.GUEST_PENDING_DBG_EXCEPTIONS) & PENDING_DEBUG_BITS;
+};
+
+/**
+ * The processor registers after entry (rules ENTRY.LOAD.SEGMENTS, ENTRY.LOAD.DESCRIPTOR_TABLES,
+ * ENTRY.LOAD.INTERRUPTIBILITY, ENTRY.LOAD.ACTIVITY, ENTRY.LOAD.PENDING_DEBUG): the loaded guest state, CPL from SS.DPL
+ * (§26.3.2.2), the FS/GS bases also as the FS.base/GS.base MSRs, the VM-entry MSR-load list's values,
+ * and the guest's interruptibility, activity and pending debug exceptions (§26.6.1–26.6.3). With
+ * "virtual NMIs" = 1, blockingByNmi is the virtual-NMI blocking of bit 3 (state.ts).
+ */
 export const guestRegisters = (e: EntryEnv, g: LoadedGuestState, before: CpuRegisters, msrList: ReadonlyMap<number, bigint>): CpuRegisters => {
   const msrs = new Map(before.msrs);
   msrs.set(MSR.IA32_SYSENTER_CS, g.msrs[KEY.SYSENTER_CS]!);
@@ -110,13 +157,35 @@ export const guestRegisters = (e: EntryEnv, g: LoadedGuestState, before: CpuRegi
     const v = g.msrs[k];
     if (v !== undefined) msrs.set(index, v);
   }
-  for (const [k, v] of msrList) msrs.set(k, v);
+  const segments = Object.fromEntries(SEGMENT_NAMES.map((n) => [n, loadedSegment(e, n)])) as SegmentRegisters;
+  msrs.set(MSR.IA32_FS_BASE, segments.fs.base);
+  msrs.set(MSR.IA32_GS_BASE, segments.gs.base);
+  let tsc = before.tsc;
+  for (const [k, v] of msrList) {
+    // The TSC is its own register in the abstraction (RDTSC reads it).
+    if (k === IA32_TIME_STAMP_COUNTER) tsc = v;
+    else msrs.set(k, v);
+  }
+  const interruptibility = lo(e, F.GUEST_INTERRUPTIBILITY_INFO);
+  const bitOf = (n: number): boolean => ((interruptibility >>> n) & 1) === 1;
+  // ENTRY.LOAD.ACTIVITY: a vectoring entry delivers its event and so leaves the processor active.
+  const activity: ActivityState = vectoring(e) ? 'active' : ACTIVITY_BY_NUMBER[lo(e, F.GUEST_ACTIVITY_STATE)] ?? 'active';
   return {
     ...before,
     cr0: g.cr0, cr3: g.cr3, cr4: g.cr4, dr7: g.dr7, rsp: g.rsp, rip: g.rip, rflags: g.rflags, efer: g.efer,
     cpl: (lo(e, F.GUEST_SS_AR_BYTES) >>> 5) & 3,
     csL: ((lo(e, F.GUEST_CS_AR_BYTES) >>> 13) & 1) === 1,
-    blockingByMovSs: false,
     msrs,
+    tsc,
+    segments,
+    gdtr: { base: g.gdtrBase, limit: g.gdtrLimit },
+    idtr: { base: g.idtrBase, limit: g.idtrLimit },
+    // ENTRY.LOAD.INTERRUPTIBILITY (§26.6.1).
+    blockingBySti: !vectoring(e) && bitOf(0),
+    blockingByMovSs: !vectoring(e) && bitOf(1),
+    blockingBySmi: e.inSmm ? bitOf(2) : before.blockingBySmi,
+    blockingByNmi: bitOf(3),
+    activity,
+    pendingDebug: pendingDebugAfterEntry(e, interruptibility, activity),
   };
 };
