@@ -117,9 +117,9 @@ describe('state codec', () => {
 
   test('unknown keys at the top level, in cpu and in a VMCS region', () => {
     expect(lines({ ...minimal(), vmcs_fields: {} })).toEqual([
-      'state.json: vmcs_fields: unknown key (expected "vmx", "vmxonPointer", "currentVmcs", "vmcs", "cpu", "dualMonitorActive", "memory", "instruction", "profile")',
+      'state.json: vmcs_fields: unknown key (expected "vmx", "vmxonPointer", "currentVmcs", "vmcs", "cpu", "dualMonitorActive", "memory", "instruction", "step", "profile")',
     ]);
-    expect(lines({ ...minimal(), cpu: { cr2: '0x0' } })[0]).toMatch(/^state\.json: cpu\.cr2: unknown key \(expected "cr0", /);
+    expect(lines({ ...minimal(), cpu: { cr5: '0x0' } })[0]).toMatch(/^state\.json: cpu\.cr5: unknown key \(expected "cr0", /);
     expect(lines({ ...minimal(), vmcs: { '0x2000': { launchState: 'clear', fields: {}, shadow: true } } })).toEqual([
       'state.json: vmcs.0x2000.shadow: unknown key (expected "launchState", "fields")',
     ]);
