@@ -9,6 +9,7 @@ import { checkCommand } from './commands/check.js';
 import { conformCommand } from './commands/conform.js';
 import { coverageCommand } from './commands/coverage.js';
 import { explainCommand } from './commands/explain.js';
+import { vmmCompareCommand, vmmRunCommand } from './commands/vmm.js';
 import { genCommand } from './commands/gen.js';
 import { profileListCommand, profileShowCommand } from './commands/profile.js';
 import { profileCaptureCommand } from './commands/profile-capture.js';
@@ -82,6 +83,23 @@ program
   .option('--all', 'also list the rules a failure kept from being evaluated')
   .option('--json', 'machine-readable output')
   .action(explainCommand);
+
+const vmm = program.command('vmm').description("the paper's efficiency claims: guest workloads under the reference VMMs, VMM entries counted by cause");
+vmm
+  .command('run')
+  .description('run one workload under its reference VMM and print its VM exits (VT-x) or intercepts (VT-i) by cause')
+  .option('--arch <arch>', 'vtx or vti', 'vtx')
+  .requiredOption('--guest <name>', 'workload name (vtspec vmm compare lists them)')
+  .option('--without <feature...>', 'turn off helping features (e.g. tpr-shadow, interrupt-window, lazy-fpu, ept, msr-bitmaps, accelerations)')
+  .option('--json', 'machine-readable output')
+  .action(vmmRunCommand);
+vmm
+  .command('compare')
+  .description('every workload with and without the feature that helps it: exit counts and ratios')
+  .option('--arch <arch>', 'only vtx or only vti (default: both)')
+  .option('--svg <file>', 'also write the comparison as an SVG bar chart')
+  .option('--json', 'machine-readable output')
+  .action(vmmCompareCommand);
 
 program
   .command('coverage')
