@@ -6,6 +6,9 @@
 import type { VtxProfile } from '../../../spec/vtx/profile.js';
 import type { VtxInstruction } from '../../../spec/vtx/instructions.js';
 import type { VtxState } from '../../../spec/vtx/state.js';
+import type { NonRootInput } from '../../../spec/vtx/guest/events.js';
+import type { NonRootObservation } from '../../../spec/vtx/non-root/observation.js';
+import { nonRootStep } from './non-root/index.js';
 import { Capabilities } from './capabilities.js';
 import { vmclear } from './instructions/vmclear.js';
 import { vmlaunchOrResume } from './instructions/vmlaunch.js';
@@ -47,6 +50,15 @@ export class ReferenceVtxCpu {
       case 'VMLAUNCH': return vmlaunchOrResume(m, caps, true);
       case 'VMRESUME': return vmlaunchOrResume(m, caps, false);
     }
+  }
+
+  /**
+   * One step of VMX non-root operation (SDM ch. 25): `input` is the next guest instruction at an
+   * instruction boundary, or an arriving event. Outside VMX non-root operation nothing runs
+   * ('inactive').
+   */
+  step(input: NonRootInput): { observation: NonRootObservation } {
+    return { observation: nonRootStep(this.machine, this.caps, input) };
   }
 
   /** The current state in the shared immutable shape. */

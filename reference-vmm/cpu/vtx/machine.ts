@@ -11,8 +11,29 @@ import {
 } from '../../../spec/vtx/vmcs/encoding.js';
 import type { FieldName } from '../../../spec/vtx/vmcs/fields.js';
 import type {
-  CpuRegisters, LaunchState, VmcsImage, VmcsRegion, VmxMode, VtxState,
+  ActivityState, CpuRegisters, LaunchState, SegmentName, VmcsImage, VmcsRegion, VmxMode, VtxState,
 } from '../../../spec/vtx/state.js';
+
+/** A segment register: selector and the hidden part, access rights in the VMCS format (bit 16 = unusable). */
+export interface Segment {
+  selector: number;
+  base: bigint;
+  limit: number;
+  accessRights: number;
+}
+
+export interface TableRegister {
+  base: bigint;
+  limit: number;
+}
+
+/** Events latched by the processor and not yet taken (one external-interrupt vector, NMI, INIT, SIPI). */
+export interface Pending {
+  extint: number | null;
+  nmi: boolean;
+  init: boolean;
+  sipi: number | null;
+}
 
 export interface Registers {
   cr0: bigint;
@@ -30,7 +51,54 @@ export interface Registers {
   a20m: boolean;
   blockingByMovSs: boolean;
   msrs: Map<number, bigint>;
+  /** RAX … R15. Register 4 (RSP) lives in `rsp`: instruction operands naming register 4 use it. */
+  gpr: bigint[];
+  cr2: bigint;
+  cr8: bigint;
+  dr: bigint[];
+  dr6: bigint;
+  segments: Record<SegmentName, Segment>;
+  gdtr: TableRegister;
+  idtr: TableRegister;
+  blockingBySti: boolean;
+  blockingBySmi: boolean;
+  /** NMI blocking, or virtual-NMI blocking when "virtual NMIs" = 1 in VMX non-root operation. */
+  blockingByNmi: boolean;
+  activity: ActivityState;
+  pendingDebug: bigint;
+  tsc: bigint;
+  pending: Pending;
 }
+
+const SEGMENT_KEYS: readonly SegmentName[] = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'];
+
+const copyRegisters = (c: CpuRegisters): Registers => {
+  const segments = {} as Record<SegmentName, Segment>;
+  for (const k of SEGMENT_KEYS) segments[k] = { ...c.segments[k] };
+  return {
+    cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, dr7: c.dr7, rsp: c.rsp, rip: c.rip, rflags: c.rflags,
+    efer: c.efer, cpl: c.cpl, csL: c.csL, inSmm: c.inSmm, inSmx: c.inSmx, a20m: c.a20m,
+    blockingByMovSs: c.blockingByMovSs, msrs: new Map(c.msrs),
+    gpr: [...c.gpr], cr2: c.cr2, cr8: c.cr8, dr: [...c.dr], dr6: c.dr6, segments,
+    gdtr: { ...c.gdtr }, idtr: { ...c.idtr },
+    blockingBySti: c.blockingBySti, blockingBySmi: c.blockingBySmi, blockingByNmi: c.blockingByNmi,
+    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pending: { ...c.pending },
+  };
+};
+
+const freezeRegisters = (c: Registers): CpuRegisters => {
+  const segments = {} as Record<SegmentName, Segment>;
+  for (const k of SEGMENT_KEYS) segments[k] = { ...c.segments[k] };
+  return {
+    cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, dr7: c.dr7, rsp: c.rsp, rip: c.rip, rflags: c.rflags,
+    efer: c.efer, cpl: c.cpl, csL: c.csL, inSmm: c.inSmm, inSmx: c.inSmx, a20m: c.a20m,
+    blockingByMovSs: c.blockingByMovSs, msrs: new Map(c.msrs),
+    gpr: [...c.gpr], cr2: c.cr2, cr8: c.cr8, dr: [...c.dr], dr6: c.dr6, segments,
+    gdtr: { ...c.gdtr }, idtr: { ...c.idtr },
+    blockingBySti: c.blockingBySti, blockingBySmi: c.blockingBySmi, blockingByNmi: c.blockingByNmi,
+    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pending: { ...c.pending },
+  };
+};
 
 /** One VMCS region as the reference CPU keeps it. */
 export class VmcsData {
@@ -86,18 +154,10 @@ export class Machine {
   dualMonitorActive: boolean;
   readonly vmcs = new Map<bigint, VmcsData>();
   readonly memory: Map<bigint, bigint>;
-  /** Registers the VMX-instruction steps never touch, carried through unchanged. */
-  private readonly untouched: CpuRegisters;
 
   constructor(state: VtxState) {
-    this.untouched = state.cpu;
     this.vmx = state.vmx;
-    const c: CpuRegisters = state.cpu;
-    this.cpu = {
-      cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, dr7: c.dr7, rsp: c.rsp, rip: c.rip, rflags: c.rflags,
-      efer: c.efer, cpl: c.cpl, csL: c.csL, inSmm: c.inSmm, inSmx: c.inSmx, a20m: c.a20m,
-      blockingByMovSs: c.blockingByMovSs, msrs: new Map(c.msrs),
-    };
+    this.cpu = copyRegisters(state.cpu);
     this.vmxonPointer = state.vmxonPointer;
     this.currentVmcs = state.currentVmcs;
     this.dualMonitorActive = state.dualMonitorActive;
@@ -144,6 +204,23 @@ export class Machine {
     return Number((this.read64(address) >> (8n * (address & 7n))) & 0xffn);
   }
 
+  write64(address: bigint, value: bigint): void {
+    this.memory.set(address & ~7n, value & 0xffff_ffff_ffff_ffffn);
+  }
+
+  /** Writes `bytes` bytes of `value` at `address` (within one 64-bit word). */
+  writeBytes(address: bigint, bytes: number, value: bigint): void {
+    const shift = 8n * (address & 7n);
+    const mask = ((1n << BigInt(8 * bytes)) - 1n) << shift;
+    const word = this.read64(address);
+    this.write64(address, (word & ~mask) | ((value << shift) & mask));
+  }
+
+  /** Reads `bytes` bytes at `address` (within one 64-bit word), zero-extended. */
+  readBytes(address: bigint, bytes: number): bigint {
+    return (this.read64(address) >> (8n * (address & 7n))) & ((1n << BigInt(8 * bytes)) - 1n);
+  }
+
   msr(index: number): bigint {
     return this.cpu.msrs.get(index) ?? 0n;
   }
@@ -151,15 +228,9 @@ export class Machine {
   snapshot(): VtxState {
     const vmcs = new Map<bigint, VmcsRegion>();
     for (const [address, data] of this.vmcs) vmcs.set(address, data.toRegion());
-    const c = this.cpu;
     return {
       vmx: this.vmx,
-      cpu: {
-        ...this.untouched,
-        cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, dr7: c.dr7, rsp: c.rsp, rip: c.rip, rflags: c.rflags,
-        efer: c.efer, cpl: c.cpl, csL: c.csL, inSmm: c.inSmm, inSmx: c.inSmx, a20m: c.a20m,
-        blockingByMovSs: c.blockingByMovSs, msrs: new Map(c.msrs),
-      },
+      cpu: freezeRegisters(this.cpu),
       vmxonPointer: this.vmxonPointer,
       currentVmcs: this.currentVmcs,
       dualMonitorActive: this.dualMonitorActive,

@@ -4,10 +4,16 @@
  */
 import type { FaultVector, Observation } from '../../../spec/vtx/observation.js';
 import type { Machine } from './machine.js';
+import type { NonRootObservation } from '../../../spec/vtx/non-root/observation.js';
 
 export interface StepResult {
   readonly observation: Observation;
   readonly failedRule?: string;
+  /**
+   * After a successful VM entry that injected an event (§26.5): what the injection did — delivered
+   * through the guest IDT, or a VM exit (the observation stays 'vm-entry' with the loaded state).
+   */
+  readonly injection?: NonRootObservation;
 }
 
 export const fault = (vector: FaultVector, failedRule?: string): StepResult =>

@@ -19,6 +19,8 @@ import { checkGuestSegments } from './guest-segments.js';
 import { checkHostControlRegistersAndMsrs, checkHostSegments } from './host.js';
 import { loadGuestState, type PendingGuest } from './load-guest.js';
 import { loadMsrList } from './msr-load.js';
+import { injectEvent } from './inject.js';
+import { entryFailureHostLoad } from '../vm-exit/index.js';
 
 const CONTROL_CHECKS: readonly Check[] = [checkExecutionControls, checkExitControls, checkEntryControls];
 const HOST_CHECKS: readonly Check[] = [checkHostControlRegistersAndMsrs, checkHostSegments, checkAddressSpaceSize];
@@ -45,13 +47,15 @@ const guestQualification = (rule: string): bigint => {
 
 /**
  * A VM-entry failure "exit" (§26.7): the exit reason (bit 31 set) and qualification are written to the
- * VMCS; no other exit-information field changes, the launch state stays as it was. The processor stays
- * in VMX root operation. Loading host state is not modelled: registers keep their pre-entry values.
+ * VMCS; no other exit-information field changes, the launch state stays as it was. Host state is
+ * loaded (§27.5) and the VM-exit MSR-load list processed (§27.6); blocking by NMI keeps its
+ * pre-entry value (the entry committed nothing).
  */
-const entryFailure = (vmcs: VmcsData, basic: 33 | 34, qualification: bigint, rule: string): StepResult => {
+const entryFailure = (m: Machine, caps: Capabilities, vmcs: VmcsData, basic: 33 | 34, qualification: bigint, rule: string): StepResult => {
   const reason = entryFailureReason(basic);
   vmcs.set('VM_EXIT_REASON', BigInt(reason));
   vmcs.set('EXIT_QUALIFICATION', qualification);
+  entryFailureHostLoad(m, caps, vmcs);
   return { observation: { kind: 'vm-exit', reason, qualification }, failedRule: rule };
 };
 
@@ -68,6 +72,14 @@ const commit = (m: Machine, g: PendingGuest): LoadedGuestState => {
   cpu.cpl = g.cpl;
   cpu.csL = g.csL;
   cpu.blockingByMovSs = g.blockingByMovSs;
+  cpu.segments = g.machineSegments;
+  cpu.gdtr = { base: g.gdtrBase, limit: g.gdtrLimit };
+  cpu.idtr = { base: g.idtrBase, limit: g.idtrLimit };
+  cpu.blockingBySti = g.blockingBySti;
+  if (g.blockingBySmi !== null) cpu.blockingBySmi = g.blockingBySmi;
+  cpu.blockingByNmi = g.blockingByNmi;
+  cpu.activity = g.activity;
+  cpu.pendingDebug = g.pendingDebug;
   for (const [index, value] of g.silentMsrs) cpu.msrs.set(index, value);
   const msrs: Record<string, bigint> = {};
   for (const [index, value] of g.msrs) {
@@ -91,12 +103,19 @@ export const enterGuest = (m: Machine, caps: Capabilities, vmcs: VmcsData, launc
   const host = firstFailure(c, HOST_CHECKS);
   if (host !== null) return vmfail(m, 8, host);
   const guest = firstFailure(c, GUEST_CHECKS);
-  if (guest !== null) return entryFailure(vmcs, 33, guestQualification(guest), guest);
+  if (guest !== null) return entryFailure(m, caps, vmcs, 33, guestQualification(guest), guest);
   const pending = loadGuestState(c);
   const msr = loadMsrList(c, pending);
-  if (msr !== null) return entryFailure(vmcs, 34, BigInt(msr.entry), msr.rule);
+  if (msr !== null) return entryFailure(m, caps, vmcs, 34, BigInt(msr.entry), msr.rule);
   const loaded = commit(m, pending);
   if (launch) vmcs.launched = true;
   m.vmx = 'non-root';
-  return { observation: { kind: 'vm-entry', guest: loaded } };
+  // Event injection and the exits that follow the entry at once (§26.5, §26.6): a VM exit there is
+  // what VMLAUNCH/VMRESUME is seen to do; `injection` keeps the full information.
+  const injection = injectEvent(m, caps, c);
+  if (injection === null) return { observation: { kind: 'vm-entry', guest: loaded } };
+  if (injection.kind === 'vm-exit') {
+    return { observation: { kind: 'vm-exit', reason: injection.exit.reason, qualification: injection.exit.qualification }, injection };
+  }
+  return { observation: { kind: 'vm-entry', guest: loaded }, injection };
 };

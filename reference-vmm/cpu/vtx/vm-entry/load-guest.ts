@@ -9,6 +9,8 @@
  * RTIT and LBR state are not loaded by this CPU (post-2016, outside this reference's scope).
  */
 import type { LoadedSegment } from '../../../../spec/vtx/observation.js';
+import type { ActivityState } from '../../../../spec/vtx/state.js';
+import type { Segment } from '../machine.js';
 import { bitOf, type EntryContext } from './context.js';
 import { EFER_LMA, EFER_LME } from './msr-values.js';
 
@@ -35,6 +37,13 @@ export interface PendingGuest {
   gdtrLimit: number;
   idtrBase: bigint;
   idtrLimit: number;
+  /** The segment registers as the machine holds them (unusable ones keep the field values: undefined in the SDM). */
+  machineSegments: Record<SegKey, Segment>;
+  blockingBySti: boolean;
+  blockingBySmi: boolean | null;
+  blockingByNmi: boolean;
+  activity: ActivityState;
+  pendingDebug: bigint;
   /** MSRs written by this entry, by index, in the order written (fields first, then the MSR-load list). */
   msrs: Map<number, bigint>;
   /** Internal MSRs updated without being reported (FS.base, GS.base). */
@@ -83,6 +92,23 @@ export const loadGuestState = (c: EntryContext): PendingGuest => {
 
   const segments = {} as Record<SegKey, LoadedSegment>;
   for (const k of SEG_KEYS) segments[k] = loadSegment(c, k);
+  const machineSegments = {} as Record<SegKey, Segment>;
+  for (const k of SEG_KEYS) {
+    const n = k.toUpperCase() as 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'LDTR' | 'TR';
+    machineSegments[k] = {
+      selector: Number(c.f(`GUEST_${n}_SELECTOR`)), base: c.f(`GUEST_${n}_BASE`),
+      limit: Number(c.f(`GUEST_${n}_LIMIT`)), accessRights: Number(c.f(`GUEST_${n}_AR_BYTES`)),
+    };
+  }
+  // §26.6.1–26.6.3: interruptibility, activity and pending debug exceptions; a vectoring entry
+  // (event injection of types 0–6) starts active, without STI/MOV-SS blocking.
+  const interruptibility = c.f('GUEST_INTERRUPTIBILITY_INFO');
+  const vectoring = c.injecting && c.injectionType !== 7;
+  const activityNumber = Number(c.f('GUEST_ACTIVITY_STATE'));
+  const activity: ActivityState = vectoring ? 'active' : (['active', 'hlt', 'shutdown', 'wait-for-sipi'] as const)[activityNumber] ?? 'active';
+  const movSs = !vectoring && bitOf(interruptibility, 1);
+  const noPendingDebug = (vectoring && (c.injectionType !== 4 && c.injectionType !== 6 || !bitOf(interruptibility, 1)))
+    || (!vectoring && (activity === 'shutdown' || activity === 'wait-for-sipi'));
 
   return {
     cr0,
@@ -95,8 +121,14 @@ export const loadGuestState = (c: EntryContext): PendingGuest => {
     efer,
     cpl: Number((c.f('GUEST_SS_AR_BYTES') >> 5n) & 3n), // SS.DPL is always loaded: it is the new CPL
     csL: c.ia32e && bitOf(c.f('GUEST_CS_AR_BYTES'), 13),
-    blockingByMovSs: bitOf(c.f('GUEST_INTERRUPTIBILITY_INFO'), 1),
+    blockingByMovSs: movSs,
     segments,
+    machineSegments,
+    blockingBySti: !vectoring && bitOf(interruptibility, 0),
+    blockingBySmi: c.m.cpu.inSmm ? bitOf(interruptibility, 2) : null,
+    blockingByNmi: bitOf(interruptibility, 3),
+    activity,
+    pendingDebug: noPendingDebug ? 0n : c.f('GUEST_PENDING_DBG_EXCEPTIONS'),
     gdtrBase: c.f('GUEST_GDTR_BASE'),
     gdtrLimit: Number(c.f('GUEST_GDTR_LIMIT')),
     idtrBase: c.f('GUEST_IDTR_BASE'),
