@@ -106,7 +106,7 @@ describe('bad input: one line naming the file and the path inside it, exit statu
   test('malformed profile file', () =>
     bad(['explain', '--state', 'examples/vtx/valid-64bit-guest.json', '--profile', 'examples/vtx/malformed/broken-profile.json'], /^vtspec: \S+broken-profile\.json: colour: unknown key/));
   test('unknown profile name', () => bad(['explain', '--state', 'examples/vtx/valid-64bit-guest.json', '--profile', 'nosuch'], /unknown profile 'nosuch'/));
-  test('VT-i explain not yet', () => bad(['explain', '--arch', 'vti', '--state', 'examples/vtx/valid-64bit-guest.json'], /not implemented yet/));
+  test('VT-i explain of a VT-x state file: the path of the first mismatch, status 2', () => bad(['explain', '--arch', 'vti', '--state', 'examples/vtx/valid-64bit-guest.json'], /valid-64bit-guest\.json: /));
 });
 
 test('a profile file round-trips through explain --profile', () => {

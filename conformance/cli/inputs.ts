@@ -28,7 +28,7 @@ export const readJson = (path: string): unknown => {
 /** At most this many problems are listed; a file that is wrong everywhere is usually the wrong file. */
 const MAX_LINES = 8;
 
-const decodeOrFail = <A>(v: t.Validation<A>, inputName: string): A => {
+export const decodeOrFail = <A>(v: t.Validation<A>, inputName: string): A => {
   if (!isLeft(v)) return v.right;
   const lines = formatErrors(v.left, inputName);
   return fail(...lines.slice(0, MAX_LINES), ...(lines.length > MAX_LINES ? [`${inputName}: … and ${lines.length - MAX_LINES} more problems`] : []));
@@ -52,6 +52,5 @@ export const loadProfile = (nameOrFile: string, from?: string): VtxProfile => {
 
 export const requireVtx = (arch: string | undefined): void => {
   if (arch === undefined || arch === 'vtx') return;
-  if (arch === 'vti') fail('--arch vti: the VT-i model is not implemented yet (tracked as issue 5)');
   fail(`--arch ${arch}: expected vtx or vti`);
 };

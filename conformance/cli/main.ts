@@ -25,7 +25,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const program = new Command()
   .name('vtspec')
-  .description('An executable, specification-first model of Intel VT-x (and, later, VT-i)')
+  .description('An executable, specification-first model of Intel VT-x and VT-i')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `vtspec: ${s}` : s) });
 
@@ -69,15 +69,15 @@ program
 program
   .command('catalog')
   .description('print the specification as data: VMCS fields, controls, capability MSRs, exit reasons, errors, VM-entry checks')
-  .option('--arch <arch>', 'vtx, or vti (specification data only so far)', 'vtx')
+  .option('--arch <arch>', 'vtx or vti', 'vtx')
   .option('--json', 'one JSON object (shape documented in the README)')
   .action(catalogCommand);
 
 program
   .command('explain')
   .description('root state: run its VMLAUNCH/VMRESUME and show every VM-entry check, in order, and the outcome; non-root state: run one guest instruction or event and show which control, bitmap bit or mask decided, then the exit information or the guest\'s new state')
-  .option('--arch <arch>', 'vtx', 'vtx')
-  .requiredOption('--state <file>', 'state file (JSON; see examples/)')
+  .option('--arch <arch>', 'vtx or vti (VT-i: a VT-i state file and a step: instruction, event or PAL call)', 'vtx')
+  .requiredOption('--state <file>', 'state file (JSON; see examples/vtx and examples/vti)')
   .option('--step <json>', 'non-root state: the guest step, e.g. \'{"instruction": {"op": "OUT", "size": 1, "port": 96}}\' or \'{"event": {"kind": "nmi"}}\' (default: the file\'s "step")')
   .option('--profile <name|file>', 'capability profile: a built-in name or a JSON file (default: the state file\'s, else bochs-skylake-x)')
   .option('--all', 'also list the rules a failure kept from being evaluated')

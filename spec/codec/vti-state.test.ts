@@ -83,6 +83,33 @@ describe('VT-i state codec', () => {
     expect(lines({ pal: { status: 'initialised', current: '0x8000' } })).toEqual(['state.json: pal.current: names no VP: add "0x8000" to pal.vps, or write null']);
   });
 
+  test('an optional "step": decoded with the state, kept by encode, absent when the file has none', () => {
+    expect(decode({}).step).toBeUndefined();
+    const f = decode({ psr: '0x0', step: { instruction: { op: 'mov-from-cr', r1: 35, cr: 'pta' } } });
+    expect(f.step).toEqual({ kind: 'instruction', instruction: { op: 'mov-from-cr', r1: 35, cr: 8 } });
+    expect(decode({ step: { pal: { name: 'PAL_VPS_SYNC_READ', vpd: '0xfffc000004000000' } } }).step)
+      .toEqual({ kind: 'pal', call: { name: 'PAL_VPS_SYNC_READ', vpd: 0xfffc_0000_0400_0000n } });
+    const g = guestState(P);
+    const step = { kind: 'event', event: { kind: 'clock', cycles: 1n << 40n } } as const;
+    const json = JSON.parse(JSON.stringify(encodeVtiState(g, 'default', step)));
+    expect(json.step).toEqual({ event: { kind: 'clock', cycles: '0x10000000000' } });
+    const back = decode(json);
+    expect(back.step).toEqual(step);
+    expect(back.profile).toBe('default');
+    expect(describeStateDiff(back.state, g)).toEqual([]);
+    expect(encodeVtiState(g)).not.toHaveProperty('step');
+  });
+
+  test('errors inside "step" name their path, alongside the state\'s own', () => {
+    expect(lines({ step: { instruction: { op: 'mov-from-cr', r1: 35, cr: 8, r9: 1 } } }))
+      .toEqual(['state.json: step.instruction.r9: unknown key (expected "op", "r1", "cr")']);
+    expect(lines({ psr: 'x', step: { event: { kind: 'nmi' } } })).toEqual([
+      expect.stringMatching(/^state\.json: psr: expected a hex string/),
+      expect.stringMatching(/^state\.json: step\.event\.kind: unknown event kind "nmi"/),
+    ]);
+    expect(lines({ step: {} })).toEqual([expect.stringMatching(/^state\.json: step: expected exactly one of "instruction"/)]);
+  });
+
   test('all problems are reported, not only the first', () => {
     expect(lines({ psr: 'x', ip: -1, cr: { nope: '0x0' } })).toHaveLength(3);
   });

@@ -22,9 +22,12 @@
  *            "vps": { "0xfffc000004000000": { "hostIva": "0x...", "optHandler": "0x0",
  *                     "vpd": { "vac": "0x7f", "vdc": "0x1", "vpsr": "0x...", "vcr": { "tpr": "0x10000" } } } } },
  *   "pendingVirtualInterrupt": "0x0",
- *   "profile": "default"
+ *   "profile": "default",
+ *   "step": { "instruction": { "op": "mov-from-cr", "r1": 35, "cr": "pta" } }   // spec/codec/vti-step.ts
  * }
  * ```
+ *
+ * "step" (optional) is the step `vtspec explain --arch vti` runs when no --step is given.
  *
  * Values are hex strings (or integers below 2^53) no wider than 64 bits. Unknown keys anywhere are
  * errors, and every error names its JSON path. The encoder writes the full state (sparse maps without
@@ -33,12 +36,14 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { CONTROL_REGISTERS } from '../vti/control-registers.js';
+import type { VtiStepInput } from '../vti/machine/events.js';
 import { AR } from '../vti/machine/instructions.js';
 import { emptyVpd, initialVtiState, ZERO_GR } from '../vti/machine/initial.js';
 import { DEFAULT_VTI_PROFILE } from '../vti/machine/profile.js';
 import type { Gr, PalEnvironment, TlbEntry, VirtualProcessor, Vpd, VtiState } from '../vti/machine/state.js';
 import { hex64, parseUnsigned, toHex, widthMessage } from './hex.js';
 import { arrayOf, bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
+import { VtiStepInputCodec } from './vti-step.js';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -201,6 +206,7 @@ const stateShape = strictObject('VT-i state', {}, {
   pal: palCodec,
   pendingVirtualInterrupt: hex64,
   profile: str,
+  step: VtiStepInputCodec,
 });
 
 export type VtiStateJson = t.OutputOf<typeof stateShape>;
@@ -209,6 +215,8 @@ export interface VtiStateFile {
   readonly state: VtiState;
   /** A profile name, when the file names one. */
   readonly profile?: string;
+  /** The step to run (`vtspec explain --arch vti`), when the file gives one. */
+  readonly step?: VtiStepInput;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,11 +333,15 @@ export const VtiStateFileCodec = new t.Type<VtiStateFile, VtiStateJson, unknown>
     if (bad.length > 0) {
       return t.failures(bad.map((b) => ({ value: undefined, context: t.appendContext(c, b.path, t.never, undefined), message: b.message })));
     }
-    return t.success({ state, ...(r.right.profile === undefined ? {} : { profile: r.right.profile }) });
+    return t.success({
+      state,
+      ...(r.right.profile === undefined ? {} : { profile: r.right.profile }),
+      ...(r.right.step === undefined ? {} : { step: r.right.step }),
+    });
   },
-  (f) => stateShape.encode(fromState(f.state, f.profile)),
+  (f) => stateShape.encode({ ...fromState(f.state, f.profile), ...(f.step === undefined ? {} : { step: f.step }) }),
 );
 
 export const decodeVtiStateFile = (u: unknown): t.Validation<VtiStateFile> => VtiStateFileCodec.decode(u);
-export const encodeVtiState = (state: VtiState, profile?: string): VtiStateJson =>
-  VtiStateFileCodec.encode({ state, ...(profile === undefined ? {} : { profile }) });
+export const encodeVtiState = (state: VtiState, profile?: string, step?: VtiStepInput): VtiStateJson =>
+  VtiStateFileCodec.encode({ state, ...(profile === undefined ? {} : { profile }), ...(step === undefined ? {} : { step }) });

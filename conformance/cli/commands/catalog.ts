@@ -15,6 +15,7 @@ import { NON_ROOT_RULES } from '../../../spec/vtx/non-root/index.js';
 import { requireVtx } from '../inputs.js';
 import { jsonReplacer } from '../json.js';
 import { VTI_CATALOG } from '../../../spec/vti/index.js';
+import { VTI_RULES } from '../../../spec/vti/machine/rules.js';
 
 const hex = (n: number, digits = 4) => `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`;
 
@@ -39,15 +40,28 @@ export const vtxCatalog = () => ({
   nonRootRules: Object.entries(NON_ROOT_RULES).map(([id, r]) => ({ id, ...r })),
 });
 
-/** VT-i so far is specification data only (spec/vti); the model and reference CPU are the next stage. */
+/**
+ * VT-i: the specification data (spec/vti) and the rules the model implements (VTI_RULES, by kind),
+ * each with its section and statement; `--json` adds `rules` ({id, section, source, confidence,
+ * statement, kind}) to the data rows.
+ */
 const vtiCatalog = (json: boolean): void => {
+  const rules = Object.entries(VTI_RULES).map(([id, r]) => ({ id, ...r }));
   if (json) {
-    process.stdout.write(`${JSON.stringify({ arch: 'vti', modelled: false, ...VTI_CATALOG }, jsonReplacer, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ arch: 'vti', modelled: true, ...VTI_CATALOG, rules }, jsonReplacer, 2)}\n`);
     return;
   }
-  const out = ['VT-i catalog (Itanium SDM rev 2.3, Vol. 2; Linux/Xen ia64 sources): specification data only — the VT-i model is not built yet', ''];
-  for (const [name, rows] of Object.entries(VTI_CATALOG)) out.push(`${name}: ${rows.length}`);
-  out.push('', 'vtspec catalog --arch vti --json prints every row with its source.');
+  const out = ['VT-i catalog (Itanium SDM rev 2.3, Vol. 2; Linux/Xen ia64 sources)', '', 'Specification data:'];
+  for (const [name, rows] of Object.entries(VTI_CATALOG)) out.push(`  ${name}: ${rows.length}`);
+  out.push('', `Rules of the model (${rules.length}), by kind:`);
+  for (const kind of [...new Set(rules.map((r) => r.kind))]) {
+    const ofKind = rules.filter((r) => r.kind === kind);
+    const idWidth = Math.max(...ofKind.map((r) => r.id.length));
+    const sectionWidth = Math.max(...ofKind.map((r) => r.section.length));
+    out.push('', `${kind} (${ofKind.length}):`);
+    for (const r of ofKind) out.push(`  ${r.id.padEnd(idWidth)}  ${r.section.padEnd(sectionWidth)}  ${r.statement}`);
+  }
+  out.push('', 'vtspec catalog --arch vti --json prints every row and rule with its source.');
   process.stdout.write(`${out.join('\n')}\n`);
 };
 

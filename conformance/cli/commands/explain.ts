@@ -13,6 +13,7 @@ import { loadProfile, loadStateFile, requireVtx } from '../inputs.js';
 import { jsonReplacer } from '../json.js';
 import { fail } from '../errors.js';
 import { explainNonRoot } from './explain-non-root.js';
+import { explainVtiCommand } from './explain-vti.js';
 
 const MARK: Record<CheckResult, string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a ', 'not-reached': ' -  ' };
 
@@ -33,6 +34,7 @@ const guestSummary = (g: LoadedGuestState): string[] => [
 ];
 
 export const explainCommand = (opts: { arch?: string; state: string; profile?: string; json?: boolean; all?: boolean; step?: string }): void => {
+  if (opts.arch === 'vti') return explainVtiCommand({ ...opts });
   requireVtx(opts.arch);
   const file = loadStateFile(opts.state);
   const profile = opts.profile !== undefined ? loadProfile(opts.profile)
