@@ -56,8 +56,18 @@ export const sourceIndex = (): SourceIndex => {
   return (cached = { available: true, model: read(nonTest('model')), reference: read(nonTest('reference-vmm')), testedIds });
 };
 
-/** `id` named as a whole word (not as a prefix of a longer ID). */
+/**
+ * `id` named as a whole word (not as a prefix of a longer ID), or its family named with a wildcard:
+ * code that is generic over a spec table (one rule per table row, e.g. VTI.INTERCEPT.* generated from
+ * spec/vti/intercepts.ts) says so with "VTI.INTERCEPT.*" instead of listing every row's ID.
+ */
 export const names = (text: string, id: string): boolean => {
+  const parts = id.split('.');
+  for (let n = parts.length - 1; n >= 2; n--) if (text.includes(`${parts.slice(0, n).join('.')}.*`)) return true;
+  return namesExactly(text, id);
+};
+
+const namesExactly = (text: string, id: string): boolean => {
   let at = text.indexOf(id);
   while (at >= 0) {
     const next = text[at + id.length];

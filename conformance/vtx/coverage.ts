@@ -37,6 +37,7 @@ import { EVENT_DELIVERY_RULES } from '../../spec/x86/event-delivery.js';
 import { PAGING_RULES } from '../../spec/x86/paging.js';
 import { EPT_TRANSLATION_RULES } from '../../spec/vtx/ept/index.js';
 import { names, sourceIndex } from '../coverage/source-scan.js';
+import { VTI_RULES } from '../../spec/vti/machine/rules.js';
 
 export interface RuleCoverage {
   readonly id: string;
@@ -159,6 +160,7 @@ const TRACED: readonly [RuleCoverage['kind'], Readonly<Record<string, { readonly
   ['event-delivery', EVENT_DELIVERY_RULES],
   ['event-delivery', PAGING_RULES],
   ['event-delivery', EPT_TRANSLATION_RULES],
+  ['vti', VTI_RULES],
 ];
 
 export const isGap = (r: RuleCoverage): boolean => !(r.spec && r.model && r.reference && r.tested) && !(r.note?.startsWith('not modelled') ?? false);
