@@ -8,8 +8,10 @@ const REGION_OFFSET = lowMask(61);
 
 /**
  * SDM 2:70 (§4.1.1.6): bits 60:IMPL_VA_MSB+1 of a region offset are unimplemented and must copy bit
- * IMPL_VA_MSB. ITJ: with PSR.vm = 1 bit IMPL_VA_MSB itself is unavailable, so the check is made as
- * if IMPL_VA_MSB were one lower (the guest sees one implemented bit fewer per region).
+ * IMPL_VA_MSB; with PSR.vm = 0 that is the whole check (VTI.UNIMPL_VA.VMM). ITJ: with PSR.vm = 1 bit
+ * IMPL_VA_MSB itself is unavailable, so the check is made as if IMPL_VA_MSB were one lower (the guest
+ * sees one implemented bit fewer per region; the faults it raises name VTI.UNIMPL_VA.DATA and
+ * VTI.UNIMPL_VA.INSTRUCTION where they are taken).
  */
 export const effectiveVaMsb = (implVaMsb: number, vm: boolean): number => (vm ? implVaMsb - 1 : implVaMsb);
 

@@ -52,11 +52,15 @@ export class Ctx {
   }
 
   // --- operands (SDM 1:§4.1: GR32 + CFM.sof and up are outside the frame) ---
-  /** A source register that exists in the current frame. */
+  /**
+   * A source register that exists in the current frame (VTI.NATIVE.REGISTER_FRAME: naming a stacked
+   * register at or above GR32 + CFM.sof is an Illegal Operation fault, which every instruction raises
+   * through `illegal()` when this or `tgt` is false).
+   */
   src(r: number): boolean {
     return Number.isInteger(r) && r >= 0 && r < 128 && (r < 32 || r < 32 + this.m.sof);
   }
-  /** A target register: also not GR0 (SDM check_target_register). */
+  /** A target register: also not GR0 (SDM check_target_register); in the frame as for `src` (VTI.NATIVE.REGISTER_FRAME). */
   tgt(r: number, sof = this.m.sof): boolean {
     return Number.isInteger(r) && r > 0 && r < 128 && (r < 32 || r < 32 + sof);
   }
@@ -68,6 +72,10 @@ export class Ctx {
   }
 
   // --- the guest's controls (VPD of the restored VP) ---
+  // VTI.GUEST.NO_VP: PSR.vm = 1 with no VP restored is undefined. Our choice (README.md): `vp` is null,
+  // so every vac and vdc bit reads 0 and vpsr / vcr[] read 0; every virtualized instruction then
+  // intercepts, to CR.IVA + 0x6100 (deliverIntercept, no opt_handler), and no Virtual External
+  // Interrupt is raised (takeVirtualInterrupt).
   vacOn(name: VacName): boolean {
     const b = VAC(name);
     return this.vp !== null && b !== null && bitOf(word(this.vp.words, VPD_OFFSETS.vac), b);
@@ -158,7 +166,11 @@ export class Ctx {
     return this.fault('registerNatConsumption', {}, 'VTI.NATIVE.NAT_CONSUMPTION');
   }
 
-  /** A virtualization intercept with the cause of LK/XEN EVENT name `name`. */
+  /**
+   * A virtualization intercept with the cause of LK/XEN EVENT name `name`, delivered as
+   * VTI.INTERCEPT.HANDOFF says (deliverIntercept). Whether an instruction intercepts is decided at its
+   * own check, which names its VTI.INTERCEPT rule.
+   */
   intercept(name: string): VtiObservation {
     const code = cause(name);
     const r = deliverIntercept(this.m, code, encodeOpcode(this.instr));

@@ -1,6 +1,7 @@
 /**
  * Asynchronous events: external interrupts and the interval timer (VTI.EXTINT.PEND, VTI.TIMER), and
- * the Virtual External Interrupt the vac.a_int logic raises (VTI.VEI.DELIVER, VTI.VEI.MASKED).
+ * the Virtual External Interrupt the vac.a_int logic raises (VTI.VAC.a_int, VTI.VEI.DELIVER,
+ * VTI.VEI.MASKED).
  */
 import { EXTERNAL_INTERRUPT_OFFSET, VIRTUAL_EXTERNAL_INTERRUPT_OFFSET } from '../../../spec/vti/ivt.js';
 import { AR } from '../../../spec/vti/machine/instructions.js';
@@ -26,11 +27,12 @@ export const takeExternalInterrupt = (m: Machine): VtiObservation | null => {
 };
 
 /**
- * SDM 2:187, LK/XEN vhpi_detection: with PSR.vm = 1 and the restored VP's vac.a_int = 1, before a guest
- * instruction, the latched pending virtual interrupt is delivered when it exceeds
- * ((vpsr.i = 0) << 5) | (vtpr.mmi << 4) | vtpr.mic: control goes to IVA + 0x3400 (the VMM's IVT) as an
- * interrupt, the guest instruction not executed. The latch is left as it is: the VMM recomputes vhpi
- * and calls PAL_VPS_SET_PENDING_INTERRUPT.
+ * VTI.VAC.a_int, VTI.VEI.DELIVER (SDM 2:187, LK/XEN vhpi_detection): with PSR.vm = 1 and the restored
+ * VP's vac.a_int = 1, before a guest instruction, the latched pending virtual interrupt is delivered
+ * when it exceeds ((vpsr.i = 0) << 5) | (vtpr.mmi << 4) | vtpr.mic: control goes to IVA + 0x3400 (the
+ * VMM's IVT) as an interrupt, the guest instruction not executed. At or below the threshold, or with
+ * vac.a_int = 0, nothing is raised (VTI.VEI.MASKED). The latch is left as it is: the VMM recomputes
+ * vhpi and calls PAL_VPS_SET_PENDING_INTERRUPT.
  */
 export const takeVirtualInterrupt = (m: Machine): VtiObservation | null => {
   const vp = m.vm ? m.currentVp() : null;
@@ -46,7 +48,7 @@ export const takeVirtualInterrupt = (m: Machine): VtiObservation | null => {
 
 const absorbed: VtiObservation = { kind: 'event-absorbed' };
 
-/** The interval timer fires: ITV.vector is pended unless ITV.m = 1 (then the occurrence is discarded, SDM 2:125). */
+/** VTI.TIMER: the interval timer fires: ITV.vector is pended unless ITV.m = 1 (then the occurrence is discarded, SDM 2:125). */
 const timer = (m: Machine): VtiObservation => {
   const itv = m.crValue(CR_ITV);
   if (bitOf(itv, 16)) return absorbed;

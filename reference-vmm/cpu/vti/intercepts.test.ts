@@ -139,3 +139,12 @@ describe('check order before the intercept (SDM rev 2.3 pseudo-code)', () => {
     expect(run({ ...s, psr: s.psr & ~PSR.si }, [ins(SAMPLES[3]!)]).last).toMatchObject({ kind: 'intercept', cause: 3 });
   });
 });
+
+describe('PSR.vm = 1 with no VP restored (undefined; our choice, README.md)', () => {
+  test('VTI.GUEST.NO_VP: every control reads 0, so an instruction the VPD would accelerate intercepts, to CR.IVA + 0x6100', () => {
+    const s = guestState(P, { vac: 0x7fn, vhpi: 0xffn, optHandler: 0xfffc_0000_0030_0000n });
+    if (s.pal.status !== 'initialised') throw new Error('guestState has an environment');
+    const r = run({ ...s, pal: { ...s.pal, current: null } }, [ins(SAMPLES[7]!)]);
+    expect(r.last).toMatchObject({ kind: 'intercept', cause: 7, target: INTERCEPT_TARGET });
+  });
+});

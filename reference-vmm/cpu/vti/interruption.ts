@@ -36,12 +36,12 @@ export interface Resources {
 export const ivtBase = (iva: bigint): bigint => iva & ~0x7fffn;
 
 /**
- * Deliver an interruption to `target`. With PSR.ic = 1 the processor saves IPSR, IIP (= the current
- * IP, which the caller has set to the faulting or next instruction), IIPA (= the last successfully
- * executed bundle), clears IFS.v and writes the interruption-specific IFA / ITIR / IHA / IIM; ISR is
- * written whatever PSR.ic, with ei = `ei` and ni = !PSR.ic (SDM 2:§3.3.5; that IFA, ITIR, IHA and IIM
- * also need PSR.ic = 1 is our reading, README.md). Then PSR becomes the interruption PSR and the IP
- * the target. The RSE frame (CFM, CFLE) is left as it is.
+ * Deliver an interruption to `target` (VTI.INTERRUPTION.DELIVERY). With PSR.ic = 1 the processor
+ * saves IPSR, IIP (= the current IP, which the caller has set to the faulting or next instruction),
+ * IIPA (= the last successfully executed bundle), clears IFS.v and writes the interruption-specific
+ * IFA / ITIR / IHA / IIM; ISR is written whatever PSR.ic, with ei = `ei` and ni = !PSR.ic (SDM
+ * 2:§3.3.5; that IFA, ITIR, IHA and IIM also need PSR.ic = 1 is our reading, README.md). Then PSR
+ * becomes the interruption PSR and the IP the target. The RSE frame (CFM, CFLE) is left as it is.
  */
 export const deliver = (m: Machine, target: bigint, isrCode: number, ei: number, res: Resources = {}): void => {
   const ic = m.psrBit(PSR_BIT.ic);
@@ -77,12 +77,13 @@ export interface InterceptResult {
 }
 
 /**
- * SDM §11.7.3, INTERCEPT_HANDOFF: a virtualization intercept is a fault (IIP = the intercepted
- * instruction) to the restored VP's opt_handler when it has one, else to the Virtualization vector of
- * the IVT in CR.IVA (which PAL_VP_RESTORE / PAL_VPS_RESTORE set to the VP's host IVT). After the
- * switch to bank 0, GR24 gets the cause when the environment's config_options.cause is 1 and GR25
- * the opcode when config_options.opcode is 1 (global options, SDM 2:480); otherwise they keep their
- * values.
+ * VTI.INTERCEPT.HANDOFF (SDM §11.7.3, INTERCEPT_HANDOFF): a virtualization intercept is a fault (IIP =
+ * the intercepted instruction, PSR.vm = 0 and the rest as for any interruption) to the restored VP's
+ * opt_handler when it has one, else to the Virtualization vector of the IVT in CR.IVA (which
+ * PAL_VP_RESTORE / PAL_VPS_RESTORE set to the VP's host IVT). After the switch to bank 0, GR24 gets the
+ * cause when the environment's config_options.cause is 1 and GR25 the opcode when
+ * config_options.opcode is 1 (global options, SDM 2:480); otherwise they keep their values. With no VP
+ * restored (VTI.GUEST.NO_VP, undefined) the target is CR.IVA + 0x6100.
  */
 export const deliverIntercept = (m: Machine, cause: number, opcode: bigint): InterceptResult => {
   const vp = m.currentVp();

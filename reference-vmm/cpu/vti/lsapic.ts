@@ -36,7 +36,7 @@ export const tprMic = (tpr: bigint): bigint => fieldOf(tpr, 7, 4);
 export const tprMmi = (tpr: bigint): boolean => bitOf(tpr, 16);
 
 /**
- * SDM 2:§5.8.1 "Interrupt Unmasked Condition" (as LK irq_masked / XEN _xirq_masked read it): an
+ * VTI.EXTINT.PEND, SDM 2:§5.8.1 "Interrupt Unmasked Condition" (as LK irq_masked / XEN _xirq_masked read it): an
  * in-service NMI masks everything; NMI is otherwise never masked; an in-service ExtINT masks ExtINT
  * and every maskable vector; ExtINT is masked by TPR.mmi; a maskable vector needs mmi = 0, a class
  * above TPR.mic and a number above the highest in-service vector.
@@ -60,7 +60,7 @@ export const highestUnmasked = (m: Machine): number | null => {
 };
 
 /**
- * SDM 2:123 IVR read: acknowledge the highest unmasked pending vector, or 15 (spurious). As in the
+ * VTI.EXTINT.IVR, SDM 2:123 IVR read: acknowledge the highest unmasked pending vector, or 15 (spurious). As in the
  * mov cr pseudo-code (check_interrupt_request(), then GR[r1] = CR[IVR]), CR.IVR holds the result.
  */
 export const acknowledge = (m: Machine): bigint => {
@@ -74,7 +74,7 @@ export const acknowledge = (m: Machine): bigint => {
   return ivr;
 };
 
-/** SDM 2:§5.8.3 EOI write: retire the highest-priority in-service vector. */
+/** VTI.EXTINT.EOI, SDM 2:§5.8.3 EOI write: retire the highest-priority in-service vector. */
 export const endOfInterrupt = (m: Machine): void => {
   const v = highestIn((x) => bitOf(m.inService, x));
   if (v !== null) m.inService &= ~(1n << BigInt(v));

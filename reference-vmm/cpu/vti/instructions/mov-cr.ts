@@ -1,7 +1,7 @@
 /**
- * mov cr = r2 / mov r1 = cr (SDM 3:175; VTI.NATIVE.MOV_CR, VTI.INTERCEPT.MOV_TO_CR / MOV_FROM_CR,
- * VTI.VAC.a_from_int_cr / a_to_int_cr, VTI.VDC.d_extint / d_itm, VTI.MOV_CR.INTERRUPTION_CR_IC,
- * VTI.EXTINT.IVR / EOI).
+ * mov cr = r2 / mov r1 = cr (SDM 3:175; VTI.NATIVE.MOV_CR, VTI.INTERCEPT.MOV_TO_CR,
+ * VTI.INTERCEPT.MOV_FROM_CR, VTI.VAC.a_from_int_cr, VTI.VAC.a_to_int_cr, VTI.VDC.d_extint,
+ * VTI.VDC.d_itm, VTI.MOV_CR.INTERRUPTION_CR_IC, VTI.EXTINT.IVR, VTI.EXTINT.EOI).
  *
  * Order (SDM rev 2.3, 3:175): operand checks (register outside the frame, reserved CR, write of a
  * read-only CR), the interruption-CR PSR.ic check, cpl; then the from-form intercepts, while the
@@ -30,7 +30,10 @@ export const interruptionCr = (p: VtiProfile, n: number): boolean =>
 
 const extintCr = (n: number): boolean => n >= D_EXTINT_CRS.first && n <= D_EXTINT_CRS.last;
 
-/** Does a guest access to CR `n` act on the real register (a vdc disable applies)? */
+/**
+ * Does a guest access to CR `n` act on the real register (a vdc disable applies)? VTI.VDC.d_extint for
+ * CR65-CR71, VTI.VDC.d_itm for CR1 (ITM).
+ */
 const disabled = (c: Ctx, n: number): boolean => (extintCr(n) && c.vdcOn('d_extint')) || (n === CR_ITM && c.vdcOn('d_itm'));
 
 /** The interruption-CR check: native PSR.ic, or vpsr.ic for an accelerated guest access. */
@@ -40,6 +43,11 @@ const icFault = (c: Ctx, n: number, accelerated: boolean): boolean => {
   return accelerated && bitOf(c.vpsr(), PSR_BIT.ic);
 };
 
+/**
+ * mov cr = r2: VTI.NATIVE.MOV_CR natively (an EOI write is VTI.EXTINT.EOI); with PSR.vm = 1 at cpl 0,
+ * after the NaT check, VTI.INTERCEPT.MOV_TO_CR unless the write goes to vcr[] (VTI.VAC.a_to_int_cr, an
+ * interruption CR) or to the real register (VTI.VDC.d_extint, VTI.VDC.d_itm).
+ */
 export const movToCr = (c: Ctx, n: number, r2: number): VtiObservation => {
   if (!c.src(r2) || !crExists(c.profile, n) || readOnly(n)) return c.illegal();
   const accelerated = c.guest && interruptionCr(c.profile, n) && c.vacOn('a_to_int_cr');
@@ -58,6 +66,11 @@ export const movToCr = (c: Ctx, n: number, r2: number): VtiObservation => {
   return c.done();
 };
 
+/**
+ * mov r1 = cr: VTI.NATIVE.MOV_CR natively (an IVR read is VTI.EXTINT.IVR); with PSR.vm = 1 at cpl 0,
+ * VTI.INTERCEPT.MOV_FROM_CR unless the read comes from vcr[] (VTI.VAC.a_from_int_cr, an interruption
+ * CR) or from the real register (VTI.VDC.d_extint, VTI.VDC.d_itm).
+ */
 export const movFromCr = (c: Ctx, r1: number, n: number): VtiObservation => {
   if (!c.tgt(r1) || !crExists(c.profile, n)) return c.illegal();
   const accelerated = c.guest && interruptionCr(c.profile, n) && c.vacOn('a_from_int_cr');

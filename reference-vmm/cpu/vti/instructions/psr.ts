@@ -1,6 +1,7 @@
 /**
  * The PSR instructions (SDM 3:185 mov psr, ssm, rsm; VTI.NATIVE.MOV_PSR, VTI.NATIVE.SSM_RSM,
- * VTI.INTERCEPT.MOV_TO_PSR / MOV_FROM_PSR / SSM / RSM, VTI.VAC.a_from_psr).
+ * VTI.INTERCEPT.MOV_TO_PSR, VTI.INTERCEPT.MOV_FROM_PSR, VTI.INTERCEPT.SSM, VTI.INTERCEPT.RSM,
+ * VTI.VAC.a_from_psr).
  *
  * mov psr.l, mov from psr, ssm and rsm are privileged; the user-mask forms are not, and VT-i does not
  * virtualize them (they act on the physical PSR.um). Order (SDM rev 2.3, 3:185): mov from psr
@@ -16,6 +17,7 @@ import type { Ctx } from '../context.js';
 const UM = lowMask(6);
 const SM = lowMask(24);
 
+/** mov psr.l = r2: VTI.NATIVE.MOV_PSR; with PSR.vm = 1, after the NaT and reserved-field checks, VTI.INTERCEPT.MOV_TO_PSR. */
 export const movToPsrL = (c: Ctx, r2: number): VtiObservation => {
   if (!c.src(r2)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -27,6 +29,7 @@ export const movToPsrL = (c: Ctx, r2: number): VtiObservation => {
   return c.done();
 };
 
+/** mov psr.um = r2: VTI.NATIVE.MOV_PSR at any cpl, not virtualized. */
 export const movToPsrUm = (c: Ctx, r2: number): VtiObservation => {
   if (!c.src(r2)) return c.illegal();
   if (c.nat(r2)) return c.natConsumption();
@@ -38,6 +41,10 @@ export const movToPsrUm = (c: Ctx, r2: number): VtiObservation => {
   return c.done();
 };
 
+/**
+ * mov r1 = psr: VTI.NATIVE.MOV_PSR (PSR{31:0} and {36:35}); with PSR.vm = 1 at cpl 0
+ * VTI.INTERCEPT.MOV_FROM_PSR, unless VTI.VAC.a_from_psr returns vpsr under the same mask.
+ */
 export const movFromPsr = (c: Ctx, r1: number): VtiObservation => {
   if (!c.tgt(r1)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -47,6 +54,7 @@ export const movFromPsr = (c: Ctx, r1: number): VtiObservation => {
   return c.done(v);
 };
 
+/** mov r1 = psr.um: VTI.NATIVE.MOV_PSR at any cpl, not virtualized. */
 export const movFromPsrUm = (c: Ctx, r1: number): VtiObservation => {
   if (!c.tgt(r1)) return c.illegal();
   const v = c.m.psr & UM;
@@ -54,7 +62,10 @@ export const movFromPsrUm = (c: Ctx, r1: number): VtiObservation => {
   return c.done(v);
 };
 
-/** ssm / rsm imm24: set / clear PSR{23:0} bits; reserved bits in imm24 are a Reserved Register/Field fault. */
+/**
+ * ssm / rsm imm24 (VTI.NATIVE.SSM_RSM): set / clear PSR{23:0} bits; reserved bits in imm24 are a
+ * Reserved Register/Field fault; with PSR.vm = 1 at cpl 0, VTI.INTERCEPT.SSM / VTI.INTERCEPT.RSM.
+ */
 export const systemMask = (c: Ctx, imm24: number, set: boolean): VtiObservation => {
   if (c.cpl !== 0) return c.privileged();
   const v = BigInt(imm24) & SM;

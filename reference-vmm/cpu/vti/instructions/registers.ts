@@ -1,8 +1,8 @@
 /**
  * Indirect register files, application registers and CPUID (SDM 3:180 mov indirect, mov ar, mov cpuid;
- * VTI.NATIVE.MOV_IND / MOV_AR / CPUID, VTI.INTERCEPT.MOV_TO_RR … MOV_FROM_CPUID, MOV_TO_AR /
- * MOV_TO_AR_IMM / MOV_FROM_AR, VTI.VAC.a_from_cpuid, VTI.VDC.d_ibr_dbr / d_pmc / d_to_pmd,
- * VTI.ORDER.PRIVILEGED_REGISTER).
+ * VTI.NATIVE.MOV_IND, VTI.NATIVE.MOV_AR, VTI.NATIVE.CPUID, the intercepts of each (named at movToInd,
+ * movFromInd, movFromCpuid, writeAr, movFromAr), VTI.VAC.a_from_cpuid, VTI.VDC.d_ibr_dbr,
+ * VTI.VDC.d_pmc, VTI.VDC.d_to_pmd, VTI.ORDER.PRIVILEGED_REGISTER).
  *
  * Order (SDM rev 2.3 pattern of mov cr / mov psr / itr / tak): operand checks, privilege, NaT operands,
  * non-existent register / reserved field, then PSR.vm; a to-form's value checks come before the
@@ -18,12 +18,14 @@ import type { Ctx } from '../context.js';
 import { OPTION } from '../interruption.js';
 import { word } from '../vpd-words.js';
 
+/** The cause of each indirect move: the intercept rules movToInd / movFromInd name. */
 const TO_CAUSE: Record<IndirectFile, string> = {
   rr: 'EVENT_MOV_TO_RR', pkr: 'EVENT_MOV_TO_PKR', ibr: 'EVENT_MOV_TO_IBR', dbr: 'EVENT_MOV_TO_DBR', pmc: 'EVENT_MOV_TO_PMC', pmd: 'EVENT_MOV_TO_PMD',
 };
 const FROM_CAUSE: Record<Exclude<IndirectFile, 'pmd'>, string> = {
   rr: 'EVENT_MOV_FROM_RR', pkr: 'EVENT_MOV_FROM_PKR', ibr: 'EVENT_MOV_FROM_IBR', dbr: 'EVENT_MOV_FROM_DBR', pmc: 'EVENT_MOV_FROM_PMC',
 };
+/** VTI.VDC.d_ibr_dbr (IBR, DBR), VTI.VDC.d_pmc (PMC), VTI.VDC.d_to_pmd (PMD writes only). */
 const TO_DISABLE: Partial<Record<IndirectFile, VdcName>> = { ibr: 'd_ibr_dbr', dbr: 'd_ibr_dbr', pmc: 'd_pmc', pmd: 'd_to_pmd' };
 const FROM_DISABLE: Partial<Record<IndirectFile, VdcName>> = { ibr: 'd_ibr_dbr', dbr: 'd_ibr_dbr', pmc: 'd_pmc' };
 
@@ -39,6 +41,13 @@ const exists = (c: Ctx, file: IndirectFile, i: number): boolean => file !== 'pkr
 
 const fileMap = (c: Ctx, file: Exclude<IndirectFile, 'rr'>): Map<number, bigint> => c.m[file];
 
+/**
+ * mov rr/pkr/ibr/dbr/pmc/pmd[r3] = r2 (VTI.NATIVE.MOV_IND). With PSR.vm = 1 at cpl 0, after the NaT,
+ * index and RR reserved-field checks: VTI.INTERCEPT.MOV_TO_RR, VTI.INTERCEPT.MOV_TO_PKR,
+ * VTI.INTERCEPT.MOV_TO_IBR, VTI.INTERCEPT.MOV_TO_DBR, VTI.INTERCEPT.MOV_TO_PMC,
+ * VTI.INTERCEPT.MOV_TO_PMD, unless the file's vdc disable is 1 (VTI.VDC.d_ibr_dbr, VTI.VDC.d_pmc,
+ * VTI.VDC.d_to_pmd), when the real register is written.
+ */
 export const movToInd = (c: Ctx, file: IndirectFile, r3: number, r2: number): VtiObservation => {
   if (!c.src(r2) || !c.src(r3)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -61,6 +70,12 @@ export const movToInd = (c: Ctx, file: IndirectFile, r3: number, r2: number): Vt
   return c.done();
 };
 
+/**
+ * mov r1 = rr/pkr/ibr/dbr/pmc/pmd[r3] (VTI.NATIVE.MOV_IND; pmd reads are not privileged and never
+ * intercept). With PSR.vm = 1 at cpl 0: VTI.INTERCEPT.MOV_FROM_RR, VTI.INTERCEPT.MOV_FROM_PKR,
+ * VTI.INTERCEPT.MOV_FROM_IBR, VTI.INTERCEPT.MOV_FROM_DBR, VTI.INTERCEPT.MOV_FROM_PMC, unless
+ * VTI.VDC.d_ibr_dbr / VTI.VDC.d_pmc lets the read reach the real register.
+ */
 export const movFromInd = (c: Ctx, file: IndirectFile, r1: number, r3: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r3)) return c.illegal();
   if (file !== 'pmd' && c.cpl !== 0) return c.privileged();
@@ -76,7 +91,10 @@ export const movFromInd = (c: Ctx, file: IndirectFile, r1: number, r3: number): 
   return c.done(v);
 };
 
-/** mov r1 = cpuid[r3]: not privileged; intercepts at any cpl with PSR.vm = 1 unless vac.a_from_cpuid (then VPD vcpuid[]). */
+/**
+ * mov r1 = cpuid[r3] (VTI.NATIVE.CPUID): not privileged; with PSR.vm = 1, at any cpl and after the
+ * index check, VTI.INTERCEPT.MOV_FROM_CPUID unless VTI.VAC.a_from_cpuid (then VPD vcpuid[]).
+ */
 export const movFromCpuid = (c: Ctx, r1: number, r3: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r3)) return c.illegal();
   if (c.nat(r3)) return c.natConsumption();
@@ -105,6 +123,11 @@ const rseLocked = (c: Ctx, n: number): boolean => (n === AR.bspstore || n === AR
 /** The gitc global option (PAL_VP_INIT_ENV config_options.gitc, where the profile supports it). */
 const gitc = (c: Ctx): boolean => c.profile.gitc && c.m.env !== null && bitOf(c.m.env.configOptions, OPTION.gitc);
 
+/**
+ * mov ar = r2 / imm8 (VTI.NATIVE.MOV_AR): writing AR.K0-K7 or AR.ITC at cpl > 0 is
+ * VTI.ORDER.PRIVILEGED_REGISTER; with PSR.vm = 1 at cpl 0 a write of AR.ITC (only that AR) is
+ * VTI.INTERCEPT.MOV_TO_AR or, for the imm8 form, VTI.INTERCEPT.MOV_TO_AR_IMM.
+ */
 const writeAr = (c: Ctx, n: number, value: bigint, imm: boolean, r2: number | null): VtiObservation => {
   if (RESERVED_AR(n) || n === AR.bsp || rseLocked(c, n)) return c.illegal('VTI.NATIVE.MOV_AR');
   if (r2 !== null && c.nat(r2)) return c.natConsumption();
@@ -124,6 +147,12 @@ export const movToAr = (c: Ctx, n: number, r2: number): VtiObservation =>
 export const movToArImm = (c: Ctx, n: number, imm8: number): VtiObservation =>
   writeAr(c, n, u64(BigInt(Math.max(-128, Math.min(127, Math.trunc(imm8))))), true, null);
 
+/**
+ * mov r1 = ar (VTI.NATIVE.MOV_AR): reading AR.ITC at cpl > 0 with PSR.si = 1 is
+ * VTI.ORDER.PRIVILEGED_REGISTER; otherwise, with PSR.vm = 1 at any cpl, VTI.INTERCEPT.MOV_FROM_AR
+ * unless the global gitc option is on. Then the guest reads ITC + ITO, which here is AR.ITC: the ITC
+ * offset is not modelled (spec/vti/vpd.ts has no ITO field).
+ */
 export const movFromAr = (c: Ctx, r1: number, n: number): VtiObservation => {
   if (RESERVED_AR(n)) return c.illegal('VTI.NATIVE.MOV_AR');
   if (!c.tgt(r1) || rseLocked(c, n)) return c.illegal();

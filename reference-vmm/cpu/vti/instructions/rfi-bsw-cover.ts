@@ -1,6 +1,6 @@
 /**
- * rfi, bsw and cover (VTI.NATIVE.RFI, VTI.NATIVE.BSW, VTI.NATIVE.COVER, VTI.INTERCEPT.RFI / BSW_0 /
- * BSW_1 / COVER, VTI.VAC.a_bsw / a_cover).
+ * rfi, bsw and cover (VTI.NATIVE.RFI, VTI.NATIVE.BSW, VTI.NATIVE.COVER, VTI.INTERCEPT.RFI,
+ * VTI.INTERCEPT.BSW_0, VTI.INTERCEPT.BSW_1, VTI.INTERCEPT.COVER, VTI.VAC.a_bsw, VTI.VAC.a_cover).
  */
 import type { VtiObservation } from '../../../../spec/vti/machine/observation.js';
 import { VPD_OFFSETS } from '../../../../spec/vti/machine/state.js';
@@ -25,7 +25,10 @@ export const returnFromInterruption = (m: Machine): void => {
   }
 };
 
-/** rfi: privileged; with PSR.vm = 1 it intercepts. CFLE is forced to 1 (ITJ, spec/vti/machine/state.ts). */
+/**
+ * rfi (VTI.NATIVE.RFI): privileged; with PSR.vm = 1 it intercepts (VTI.INTERCEPT.RFI). CFLE is forced
+ * to 1 (ITJ, spec/vti/machine/state.ts).
+ */
 export const rfi = (c: Ctx): VtiObservation => {
   if (c.cpl !== 0) return c.privileged();
   if (c.guest) return c.intercept('EVENT_RFI');
@@ -36,7 +39,8 @@ export const rfi = (c: Ctx): VtiObservation => {
 };
 
 /**
- * bsw.0 / bsw.1 (SDM 3:34). Accelerated (vac.a_bsw) as LK vcpu_bsw0/1 do it: when the guest's bank
+ * bsw.0 / bsw.1 (SDM 3:34; VTI.NATIVE.BSW). With PSR.vm = 1 at cpl 0 VTI.INTERCEPT.BSW_0 /
+ * VTI.INTERCEPT.BSW_1, unless accelerated (VTI.VAC.a_bsw), as LK vcpu_bsw0/1 do it: when the guest's bank
  * really changes, its outgoing GR16-31 (with NaTs) are saved in the VPD image of that bank (vgr for
  * bank 1, vbgr for bank 0), the incoming ones are loaded from the other image, and vpsr.bn flips.
  */
@@ -70,9 +74,10 @@ export const bsw = (c: Ctx, bank: 0 | 1): VtiObservation => {
 };
 
 /**
- * cover (SDM 3:48): not privileged; intercepts only at cpl 0 with PSR.vm = 1. Natively (and for guest
- * user code) the frame is covered and, when PSR.ic = 0, IFS = v | CFM. Accelerated (vac.a_cover) the
- * frame is covered and the virtual IFS (vcr[23]) is written when vpsr.ic = 0.
+ * cover (SDM 3:48): not privileged; intercepts only at cpl 0 with PSR.vm = 1 (VTI.INTERCEPT.COVER).
+ * Natively (and for guest user code) the frame is covered and, when PSR.ic = 0, IFS = v | CFM
+ * (VTI.NATIVE.COVER). Accelerated (VTI.VAC.a_cover) the frame is covered and the virtual IFS (vcr[23])
+ * is written when vpsr.ic = 0.
  */
 export const cover = (c: Ctx): VtiObservation => {
   const guestKernel = c.guest && c.cpl === 0;

@@ -1,7 +1,8 @@
 /**
  * The instructions that compute or manage translations: thash, ttag (SDM 3:265, 3:269), tpa, tak
- * (3:260), itc, itr, ptc.l/g/ga, ptc.e, ptr, probe (VTI.NATIVE.THASH / TTAG / TPA / TAK / ITC / ITR /
- * PTC / PTR / PROBE, VTI.INTERCEPT.THASH … PTR_I, PROBE, VTI.UNIMPL_VA.THASH_TTAG).
+ * (3:260), itc, itr, ptc.l/g/ga, ptc.e, ptr, probe (VTI.NATIVE.THASH, VTI.NATIVE.TTAG, VTI.NATIVE.TPA,
+ * VTI.NATIVE.TAK, VTI.NATIVE.ITC, VTI.NATIVE.ITR, VTI.NATIVE.PTC, VTI.NATIVE.PTR, VTI.NATIVE.PROBE,
+ * each instruction's intercept rule (named at its function), VTI.UNIMPL_VA.THASH_TTAG).
  *
  * Check order, from the SDM rev 2.3 pseudo-code where it was read (itr, tak, thash, ttag) and by
  * analogy elsewhere: thash / ttag intercept right after the target check, at any cpl; the others are
@@ -30,7 +31,12 @@ const hashFor = (c: Ctx, va: bigint, msb: number): bigint => {
   return ptaVf(pta) ? longHash(va, rrOf(c, va), pta, msb) : shortHash(va, rrOf(c, va), pta, msb);
 };
 
-/** thash / ttag: intercept at any cpl with PSR.vm = 1; a NaT or unimplemented input gives 0 with NaT (our value for "undefined"). */
+/**
+ * thash / ttag: with PSR.vm = 1 they intercept at any cpl (VTI.INTERCEPT.THASH, VTI.INTERCEPT.TTAG).
+ * Natively thash returns the short-format hash, or our long-format one when PTA.vf = 1
+ * (VTI.NATIVE.THASH), and ttag our tag with NaT clear (VTI.NATIVE.TTAG); a NaT or unimplemented input
+ * gives 0 with NaT (our value for "undefined", VTI.UNIMPL_VA.THASH_TTAG).
+ */
 export const thashTtag = (c: Ctx, op: 'thash' | 'ttag', r1: number, r3: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r3)) return c.illegal();
   if (c.guest) return c.intercept(op === 'thash' ? 'EVENT_THASH' : 'EVENT_TTAG');
@@ -79,6 +85,10 @@ const nonAccessTranslation = (c: Ctx, va: bigint, kind: keyof typeof NON_ACCESS,
 const isEntry = (x: MutableTlbEntry | VtiObservation): x is MutableTlbEntry => 'pte' in x;
 
 
+/**
+ * tpa (VTI.NATIVE.TPA): the physical address of the DTLB translation, or the TLB fault
+ * nonAccessTranslation raises; with PSR.vm = 1 at cpl 0, after the NaT check, VTI.INTERCEPT.TPA.
+ */
 export const tpa = (c: Ctx, r1: number, r3: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r3)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -93,7 +103,12 @@ export const tpa = (c: Ctx, r1: number, r3: number): VtiObservation => {
   return c.done(pa);
 };
 
-/** tak (SDM 3:260): the key of a present DTLB translation in bits 31:8, else 1 (also for PSR.dt = 0 misses and unimplemented addresses). */
+/**
+ * tak (SDM 3:260; VTI.NATIVE.TAK): the key of a present DTLB translation in bits 31:8, else 1 (also
+ * for unimplemented addresses). With PSR.dt = 0 the SDM searches only the DTLB, which is all this
+ * abstraction has, so PSR.dt does not change the result. With PSR.vm = 1 at cpl 0, after the NaT
+ * check, VTI.INTERCEPT.TAK.
+ */
 export const tak = (c: Ctx, r1: number, r3: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r3)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -121,6 +136,11 @@ const purgeSide = (c: Ctx, side: TlbSide, hit: (e: MutableTlbEntry) => boolean):
   else c.m.dtc = purge(c.m.dtc, hit);
 };
 
+/**
+ * itc.i / itc.d (VTI.NATIVE.ITC): insert (IFA, ITIR, r2) into the TC, purging overlapping entries;
+ * PSR.ic = 1 is an Illegal Operation fault natively. With PSR.vm = 1 at cpl 0, after the NaT and IFA checks,
+ * VTI.INTERCEPT.ITC_I / VTI.INTERCEPT.ITC_D.
+ */
 export const itc = (c: Ctx, side: TlbSide, r2: number): VtiObservation => {
   if (!c.src(r2)) return c.illegal();
   if (!c.guest && c.m.psrBit(PSR_BIT.ic)) return c.illegal('VTI.NATIVE.ITC');
@@ -135,6 +155,11 @@ export const itc = (c: Ctx, side: TlbSide, r2: number): VtiObservation => {
   return c.done();
 };
 
+/**
+ * itr.i / itr.d (VTI.NATIVE.ITR): insert into TR slot r3{7:0} (a slot beyond the implemented ones is a
+ * Reserved Register/Field fault); PSR.ic = 1 is an Illegal Operation fault natively. With PSR.vm = 1 at
+ * cpl 0, after the NaT, slot and IFA checks, VTI.INTERCEPT.ITR_I / VTI.INTERCEPT.ITR_D.
+ */
 export const itr = (c: Ctx, side: TlbSide, r3: number, r2: number): VtiObservation => {
   if (!c.src(r2) || !c.src(r3)) return c.illegal();
   if (!c.guest && c.m.psrBit(PSR_BIT.ic)) return c.illegal('VTI.NATIVE.ITR');
@@ -151,7 +176,11 @@ export const itr = (c: Ctx, side: TlbSide, r3: number, r2: number): VtiObservati
   return c.done();
 };
 
-/** ptc.l / ptc.g / ptc.ga r3, r2: purge TC entries (both sides) overlapping r3 at size 2^r2{7:2}; one processor, so g / ga purge locally. */
+/**
+ * ptc.l / ptc.g / ptc.ga r3, r2 (VTI.NATIVE.PTC): purge TC entries (both sides) overlapping r3 at size
+ * 2^r2{7:2}; one processor, so g / ga purge locally. With PSR.vm = 1 at cpl 0, after the NaT and address
+ * checks, VTI.INTERCEPT.PTC_L / VTI.INTERCEPT.PTC_G / VTI.INTERCEPT.PTC_GA.
+ */
 export const ptc = (c: Ctx, scope: 'l' | 'g' | 'ga', r3: number, r2: number): VtiObservation => {
   if (!c.src(r2) || !c.src(r3)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -167,7 +196,7 @@ export const ptc = (c: Ctx, scope: 'l' | 'g' | 'ga', r3: number, r2: number): Vt
   return c.done();
 };
 
-/** ptc.e: the abstraction purges the whole local TC. */
+/** ptc.e (VTI.NATIVE.PTC): the abstraction purges the whole local TC; with PSR.vm = 1 at cpl 0, VTI.INTERCEPT.PTC_E. */
 export const ptcE = (c: Ctx, r3: number): VtiObservation => {
   if (!c.src(r3)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -178,7 +207,11 @@ export const ptcE = (c: Ctx, r3: number): VtiObservation => {
   return c.done();
 };
 
-/** ptr.i / ptr.d: purge the side's translation registers and TC entries overlapping r3 at size 2^r2{7:2}. */
+/**
+ * ptr.i / ptr.d (VTI.NATIVE.PTR): purge the side's translation registers and TC entries overlapping r3 at
+ * size 2^r2{7:2}. With PSR.vm = 1 at cpl 0, after the NaT and address checks, VTI.INTERCEPT.PTR_I /
+ * VTI.INTERCEPT.PTR_D.
+ */
 export const ptr = (c: Ctx, side: TlbSide, r3: number, r2: number): VtiObservation => {
   if (!c.src(r2) || !c.src(r3)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
@@ -198,10 +231,11 @@ export const ptr = (c: Ctx, side: TlbSide, r3: number, r2: number): VtiObservati
 };
 
 /**
- * probe.r / probe.w r1 = r3, r2 (not privileged): after tlb_translate_nonaccess (which faults on a
- * miss or a non-present page), 1 when the translation allows the access at privilege
- * max(r2{1:0}, PSR.cpl) (SDM 2:§4.1.1.5 access rights), else 0. With PSR.vm = 1
- * it intercepts (cause 41) only where the profile implements that optional intercept.
+ * probe.r / probe.w r1 = r3, r2 (VTI.NATIVE.PROBE; not privileged): after tlb_translate_nonaccess
+ * (which faults on a miss or a non-present page), 1 when the translation allows the access at
+ * privilege max(r2{1:0}, PSR.cpl) (SDM 2:§4.1.1.5 access rights), else 0. With PSR.vm = 1 it
+ * intercepts (cause 41, VTI.INTERCEPT.PROBE) only where the profile implements that optional
+ * intercept.
  */
 export const probe = (c: Ctx, access: 'r' | 'w', r1: number, r3: number, r2: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r2) || !c.src(r3)) return c.illegal();
