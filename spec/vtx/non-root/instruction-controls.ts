@@ -27,11 +27,11 @@ export const INSTRUCTION_CONTROLS_RULES = {
   }),
   'EXIT.MWAIT': exitRule({
     section: S, trigger: ins('MWAIT'), controlledBy: ['proc.MWAIT_EXITING'], exitReason: 36,
-    statement: 'MWAIT exits iff "MWAIT exiting" = 1', precondition: 'no prior #UD or CPL #GP',
+    statement: 'MWAIT exits iff "MWAIT exiting" = 1', precondition: 'CPL = 0 (MWAIT at CPL > 0 is #UD, which comes first)',
   }),
   'EXIT.MONITOR': exitRule({
     section: S, trigger: ins('MONITOR'), controlledBy: ['proc.MONITOR_EXITING'], exitReason: 39,
-    statement: 'MONITOR exits iff "MONITOR exiting" = 1', precondition: 'no prior #UD or CPL #GP',
+    statement: 'MONITOR exits iff "MONITOR exiting" = 1', precondition: 'CPL = 0 (MONITOR at CPL > 0 is #UD, which comes first)',
   }),
   'EXIT.PAUSE': exitRule({
     section: S, trigger: ins('PAUSE'), controlledBy: ['proc.PAUSE_EXITING'], exitReason: 40,
@@ -93,12 +93,12 @@ export const INSTRUCTION_CONTROLS_RULES = {
   'EXIT.VMREAD': exitRule({
     section: S, trigger: ins('VMREAD'), controlledBy: [SEC, 'proc2.VMCS_SHADOWING', 'VMREAD_BITMAP'], exitReason: 23,
     statement: 'VMREAD exits if "VMCS shadowing" = 0, or the field encoding has a bit set above bit 14 (bits 63:15; 31:15 outside 64-bit mode), or its VMREAD-bitmap bit (encoding bits 14:0) is 1',
-    precondition: 'no prior #UD (compatibility mode, virtual-8086) or CPL #GP; otherwise it reads the shadow VMCS',
+    precondition: 'no prior #UD (real-address, virtual-8086 or compatibility mode); the exit precedes the CPL check (a CPL-3 guest exits); otherwise it reads the shadow VMCS',
   }),
   'EXIT.VMWRITE': exitRule({
     section: S, trigger: ins('VMWRITE'), controlledBy: [SEC, 'proc2.VMCS_SHADOWING', 'VMWRITE_BITMAP'], exitReason: 25,
     statement: 'VMWRITE exits if "VMCS shadowing" = 0, or the field encoding has a bit set above bit 14, or its VMWRITE-bitmap bit (encoding bits 14:0) is 1',
-    precondition: 'no prior #UD or CPL #GP; otherwise it writes the shadow VMCS',
+    precondition: 'no prior #UD (real-address, virtual-8086 or compatibility mode); the exit precedes the CPL check; otherwise it writes the shadow VMCS',
   }),
   'EXIT.ENCLS': exitRule({
     section: S, trigger: ins('ENCLS'), controlledBy: [SEC, 'proc2.ENABLE_ENCLS_EXITING', 'ENCLS_EXITING_BITMAP'], exitReason: 60,

@@ -33,7 +33,7 @@ export const PRIORITY_RULES = {
     outcome: 'VM exit, basic reason 29', exitReason: 29, kind: 'fault-like',
   }),
   'PRIORITY.OPERAND': priorityRule({
-    section: S, trigger: ins('LMSW', 'MOV to CR3', 'WRMSR', 'INVPCID', 'any instruction whose exit depends on an operand'), controlledBy: [],
+    section: S, trigger: ins('LMSW', 'any instruction whose exit depends on the value of a memory operand'), controlledBy: [],
     statement: 'Faults while fetching an operand come before an exit that depends on the operand value (e.g. LMSW with a memory operand)',
     precondition: 'the exit condition reads the operand and fetching it faults',
     outcome: 'the operand fault, no VM exit',

@@ -13,7 +13,7 @@ const vmx = (mnemonic: string, exitReason: 18 | 19 | 20 | 21 | 22 | 24 | 26 | 27
   exitRule({
     section: S, trigger: ins(mnemonic), controlledBy: [], exitReason,
     statement: `${mnemonic} in VMX non-root operation causes a VM exit`,
-    precondition: 'the instruction does not #UD first (e.g. not in real-address or virtual-8086 mode; §25.1.1)',
+    precondition: 'the instruction does not #UD first (real-address, virtual-8086 or compatibility mode; §25.1.1); the exit precedes its CPL check, so a CPL-3 guest exits',
   });
 
 export const UNCONDITIONAL_RULES = {
@@ -29,7 +29,9 @@ export const UNCONDITIONAL_RULES = {
   }),
   'EXIT.INVD': exitRule({
     section: S, trigger: ins('INVD'), controlledBy: [], exitReason: 13,
-    statement: 'INVD always causes a VM exit', precondition: 'always',
+    statement: 'INVD always causes a VM exit',
+    // INVD is privileged: at CPL > 0 its #GP comes before the exit (§25.1.1, first principle).
+    precondition: 'CPL = 0 (else #GP(0) first, §25.1.1)',
   }),
   'EXIT.XSETBV': exitRule({
     section: S, trigger: ins('XSETBV'), controlledBy: [], exitReason: 55,
@@ -38,7 +40,12 @@ export const UNCONDITIONAL_RULES = {
   }),
   'EXIT.INVEPT': vmx('INVEPT', 50),
   'EXIT.INVVPID': vmx('INVVPID', 53),
-  'EXIT.VMCALL': vmx('VMCALL', 18),
+  'EXIT.VMCALL': exitRule({
+    section: S, trigger: ins('VMCALL'), controlledBy: [], exitReason: 18,
+    statement: 'VMCALL in VMX non-root operation causes a VM exit',
+    // Unlike the other VMX instructions, VMCALL checks nothing before the non-root exit (ch. 30 pseudocode).
+    precondition: 'always (no #UD in any mode once in VMX operation; the exit precedes the CPL check)',
+  }),
   'EXIT.VMCLEAR': vmx('VMCLEAR', 19),
   'EXIT.VMLAUNCH': vmx('VMLAUNCH', 20),
   'EXIT.VMPTRLD': vmx('VMPTRLD', 21),
