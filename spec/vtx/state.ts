@@ -79,7 +79,10 @@ export interface CpuRegisters {
   /** Other MSRs by index (IA32_FEATURE_CONTROL 3AH, IA32_SYSENTER_*, IA32_PAT, ...). */
   readonly msrs: ReadonlyMap<number, bigint>;
   // --- what guests compute with and VMX non-root operation reads (§25–27) ---
-  /** RAX … R15, indexed as in the instruction-information field (Table 27-8). VM exits keep them (§27.3). */
+  /**
+   * RAX … R15, indexed as in the instruction-information field (Table 27-8). VM exits keep them (§27.3).
+   * Register 4 is RSP, kept in `rsp` above: gpr[4] is not used (instructions naming register 4 use `rsp`).
+   */
   readonly gpr: readonly bigint[];
   readonly cr2: bigint;
   /** CR8: the task-priority class, bits 3:0 (Vol. 3A §10.8.6.1). */

@@ -42,17 +42,20 @@ export const linearAddress = (state: VtxState, mem: MemOperand): bigint => {
   const name = mem.segment ?? 'ds';
   const longMode = ia32eMode(state) && state.cpu.csL;
   const base = longMode && name !== 'fs' && name !== 'gs' ? 0n : state.cpu.segments[name].base;
-  const sum = base + (state.cpu.gpr[mem.base] ?? 0n) + mem.disp;
+  // Register 4 is RSP, which the state keeps as cpu.rsp (gpr[4] is not used, spec/vtx/state.ts).
+  const sum = base + (mem.base === 4 ? state.cpu.rsp : state.cpu.gpr[mem.base] ?? 0n) + mem.disp;
   return longMode ? BigInt.asUintN(64, sum) : sum & 0xffff_ffffn;
 };
 
 /** The step's end when an access fails: the exception through the guest IDT or the bitmap, or the VM exit. */
-export const failedAccess = (caps: Capabilities, state: VtxState, failure: AccessFailure): NonRootResult =>
+/** `nmiUnblockingByIret`: the access is one of IRET's pops, so a fault it takes reports bit 12 (§27.2.2). */
+export const failedAccess = (caps: Capabilities, state: VtxState, failure: AccessFailure, nmiUnblockingByIret = false): NonRootResult =>
   failure.kind === 'exit'
     ? vmExit(caps, state, failure.info, failure.decisions)
     : raiseEvent(caps, state, {
       vector: failure.vector, type: 'hardware-exception', errorCode: failure.errorCode,
       ...(failure.pageFaultAddress === undefined ? {} : { pageFaultAddress: failure.pageFaultAddress }),
+      ...(nmiUnblockingByIret ? { nmiUnblockingDueToIret: true } : {}),
     }, failure.decisions);
 
 /** The accessed/dirty flags that completed accesses set before a failure. */
@@ -70,7 +73,7 @@ export const readLinear = (
   caps: Capabilities, state: VtxState, linear: bigint, size: AccessSize, decisions: readonly Decision[], opts: AccessOptions = {},
 ): Access<bigint> => {
   const t = translateAccess(caps, state, linear, size, walkContext(state, 'read', opts), decisions);
-  if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure) };
+  if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure, opts.nmiUnblockingByIret ?? false) };
   const memory = applyUpdates(state.memory, t.updates);
   return { ok: true, value: readPhysical(memory, t.pa, size), state: memory === state.memory ? state : { ...state, memory } };
 };
@@ -80,7 +83,7 @@ export const writeLinear = (
   caps: Capabilities, state: VtxState, linear: bigint, size: AccessSize, value: bigint, decisions: readonly Decision[], opts: AccessOptions = {},
 ): Access<VtxState> => {
   const t = translateAccess(caps, state, linear, size, walkContext(state, 'write', opts), decisions);
-  if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure) };
+  if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure, opts.nmiUnblockingByIret ?? false) };
   const next = { ...state, memory: writePhysical(state.memory, t.updates, t.pa, size, value) };
   return { ok: true, value: next, state: next };
 };
