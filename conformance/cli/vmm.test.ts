@@ -36,6 +36,12 @@ describe('vtspec vmm', () => {
     for (const x of rows.filter((y) => y.arch === 'vti')) expect(svg).toContain(`>${x.without.total}<`);
   });
 
+  it('VT-i acceptance: the interruption-handler guest makes N > 0 interruption-CR intercepts without the accelerations and 0 with them', () => {
+    const count = (...extra: string[]) => Number(/interruption-CR \(CR16–CR25\) intercepts: (\d+)/.exec(run('vmm', 'run', '--arch', 'vti', '--guest', 'interruption-handler', ...extra).stdout)?.[1]);
+    expect(count('--without', 'accelerations')).toBeGreaterThan(0);
+    expect(count()).toBe(0);
+  });
+
   it('run prints the exits by cause; an unknown workload is a one-line error with status 2', () => {
     const ok = run('vmm', 'run', '--arch', 'vtx', '--guest', 'tpr', '--without', 'tpr-shadow');
     expect(ok.status).toBe(0);

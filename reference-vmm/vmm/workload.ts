@@ -11,6 +11,8 @@ export interface ExitTable {
   readonly total: number;
   /** Guest instructions retired (a yardstick for the exit rate). */
   readonly guestInstructions: number;
+  /** Counts that cut across causes, e.g. the interruption-CR intercepts among the MOV CR ones (VT-i). */
+  readonly notes?: Readonly<Record<string, number>>;
 }
 
 export interface Workload {

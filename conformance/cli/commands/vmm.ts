@@ -25,6 +25,7 @@ const table = (t: ExitTable): string[] => {
   return [
     ...rows.map(([c, n]) => `  ${c.padEnd(w)}  ${String(n).padStart(7)}`),
     `  ${'total'.padEnd(w)}  ${String(t.total).padStart(7)}   (${t.guestInstructions} guest instructions retired)`,
+    ...Object.entries(t.notes ?? {}).map(([k, n]) => `  of which ${k}: ${n}`),
   ];
 };
 

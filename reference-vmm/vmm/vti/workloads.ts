@@ -20,7 +20,7 @@ const table = (name: VtiGuestName, accelerate: boolean): ExitTable => {
   for (const r of t.counts.intercepts) byCause[`intercept ${r.key}`] = r.count;
   for (const r of t.counts.hostInterruptions) byCause[`host ${r.key}`] = r.count;
   const total = Object.values(byCause).reduce((a, b) => a + b, 0);
-  return { byCause, total, guestInstructions: t.retired };
+  return { byCause, total, guestInstructions: t.retired, notes: { 'interruption-CR (CR16–CR25) intercepts': t.counts.interruptionCrIntercepts } };
 };
 
 /**
