@@ -152,7 +152,7 @@ export const MODEL_CODE: Readonly<Record<string, readonly string[]>> = {
   'VTI.INTERCEPT.TTAG': ['model/vti/intercepts/classify.ts'],
   'VTI.INTERCEPT.VMSW': ['model/vti/intercepts/classify.ts', 'model/vti/vmsw.ts'],
   'VTI.INTERRUPTION.DELIVERY': ['model/vti/interruption.ts'],
-  'VTI.MOV_CR.INTERRUPTION_CR_IC': ['model/vti/accelerations/interruption-crs.ts', 'model/vti/operands.ts'],
+  'VTI.MOV_CR.INTERRUPTION_CR_IC': ['model/vti/instruction.ts', 'model/vti/operands.ts'],
   'VTI.NATIVE.BRANCH': ['model/vti/native/branches.ts'],
   'VTI.NATIVE.MEMORY': ['model/vti/native/memory.ts', 'model/vti/vpd-memory.ts'],
   'VTI.NATIVE.MOV_AR': ['model/vti/native/registers.ts'],

@@ -14,7 +14,7 @@ export const CHALLENGE_TEST_FILE = 'conformance/paper/challenges.test.ts';
 export const CHALLENGE_SUITES = { vtx: 'the eight challenges on VT-x', vti: 'the eight challenges on VT-i' } as const;
 
 /** Whether conformance/paper/challenges.test.ts exists yet (it comes with the baseline VMMs). */
-export const CHALLENGE_TESTS_WRITTEN = false;
+export const CHALLENGE_TESTS_WRITTEN = true;
 
 export type Arch = 'vtx' | 'vti';
 
