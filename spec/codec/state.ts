@@ -22,7 +22,8 @@
  * outside SMX allowed); write `"0x3a": "0x0"` to model an unlocked MSR. VMCS field names are those
  * of VMCS_FIELDS; fields not listed are 0. Values are hex strings (or integers below 2^53) no wider
  * than the field. Unknown keys anywhere are errors. The encoder writes the same shape with hex
- * strings (all cpu keys, the non-zero VMCS fields), so decode(encode(s)) equals s.
+ * strings (all cpu keys — the non-root registers only where they differ from DEFAULT_CPU — and the
+ * non-zero VMCS fields), so decode(encode(s)) equals s.
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -269,6 +270,25 @@ const toStateFile = (s: t.TypeOf<typeof stateShape>): StateFile => {
   };
 };
 
+/**
+ * The registers only non-root operation reads (gpr … pending) are written only where they differ from
+ * DEFAULT_CPU: VM-entry states and suite vectors keep the shape (and vector IDs) they had before
+ * non-root operation was modelled, and a decoded file gets the defaults back.
+ */
+const GUEST_REGISTER_KEYS = ['gpr', 'cr2', 'cr8', 'dr', 'dr6', 'segments', 'gdtr', 'idtr', 'blockingBySti', 'blockingBySmi', 'blockingByNmi', 'activity', 'pendingDebug', 'tsc', 'pending'] as const;
+/** Equal as data: bigints by value, objects whatever their key order. */
+const canonical = (_k: string, v: unknown): unknown =>
+  typeof v === 'bigint' ? `0x${v.toString(16)}`
+    : v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v;
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a, canonical) === JSON.stringify(b, canonical);
+const withoutDefaultGuestRegisters = (cpu: CpuRegisters): Partial<CpuRegisters> => {
+  const out: Record<string, unknown> = { ...cpu };
+  for (const k of GUEST_REGISTER_KEYS) if (sameJson(cpu[k], DEFAULT_CPU[k])) delete out[k];
+  return out as Partial<CpuRegisters>;
+};
+
 export const StateFileCodec = new t.Type<StateFile, StateJson, unknown>(
   'StateFile',
   (u): u is StateFile => isPlainObject(u) && isPlainObject(u['state']),
@@ -287,7 +307,7 @@ export const StateFileCodec = new t.Type<StateFile, StateJson, unknown>(
   },
   (f) => stateShape.encode({
     vmx: f.state.vmx,
-    cpu: { ...f.state.cpu },
+    cpu: withoutDefaultGuestRegisters(f.state.cpu),
     vmxonPointer: f.state.vmxonPointer,
     currentVmcs: f.state.currentVmcs,
     dualMonitorActive: f.state.dualMonitorActive,

@@ -7,11 +7,11 @@
  * injection §26.5 runs in it (../non-root/events/inject.ts). A failure in (3) or (4) ends as §26.7
  * prescribes (./entry-failure.ts: host state and the VM-exit MSR-load list are loaded).
  *
- * When injection ends in a VM exit (the injected event's delivery exits), the instruction's observation
- * is that exit ({kind: 'vm-exit', reason, qualification}: what the VMM sees next); otherwise it is
- * {kind: 'vm-entry', guest} with `guest` = what was loaded from the guest-state area (before injection
- * delivered anything), also when that exit ended in a VMX abort (VMX instructions have no abort
- * observation; the outcome's state shows it). The outcome's state is the one after injection.
+ * The instruction's observation is {kind: 'vm-entry', guest} with `guest` = what was loaded from the
+ * guest-state area, whatever injection then does: the entry succeeded, and an exit caused by
+ * delivering the injected event (§26.5.1.2) is the guest's first VM exit, which the outcome's state
+ * shows (exit information in the VMCS, host state loaded). A VMM — or a harness such as Bochs's — sees
+ * the entry succeed and then that exit.
  *
  * Looseness is kept, not resolved: when rules of phase 2 with different error numbers fail, every such
  * error is permitted (7 and 8); when several guest rules fail, every qualification is permitted; a rule
@@ -33,7 +33,6 @@ import { guestRegisters, hex, loadGuestState } from './load-guest-state.js';
 import { loadMsrList } from './msr-loading.js';
 import { entryFailureExit, entryFailureObservation, registersAtMsrFailure } from './entry-failure.js';
 import { injectEvent } from '../non-root/events/inject.js';
-import type { NonRootResult } from '../non-root/result.js';
 import { vmExit } from '../vm-exit/index.js';
 import { NO_EXIT_INFORMATION } from '../../../spec/vtx/non-root/observation.js';
 import { instructionLength } from '../../../spec/vtx/guest/length.js';
@@ -99,19 +98,12 @@ const basicFailure = (caps: Capabilities, state: VtxState, instruction: EntryIns
     .exhaustive();
 
 /**
- * What the entry ends in once the guest is loaded: the guest itself, or — when injecting the event of
- * the VM-entry interruption-information field exits (§26.5.1.2) — that VM exit. Every result the
- * injection permits is listed, canonical first.
+ * What the entry ends in once the guest is loaded: the guest, then whatever injecting the event of the
+ * VM-entry interruption-information field does (delivery through the guest IDT, or a VM exit,
+ * §26.5.1.2). The canonical injection result gives the state.
  */
-const afterInjection = (e: EntryEnv, entered: VtxState, guest: LoadedGuestState): { observations: Observation[]; state: VtxState } => {
-  const injected = injectEvent(e.caps, entered);
-  if (injected === null) return { observations: [{ kind: 'vm-entry', guest }], state: entered };
-  const asObservation = (r: NonRootResult): Observation =>
-    r.observation.kind === 'vm-exit'
-      ? { kind: 'vm-exit', reason: r.observation.exit.reason, qualification: r.observation.exit.qualification }
-      : { kind: 'vm-entry', guest };
-  return { observations: uniq([injected, ...(injected.alternatives ?? [])].map(asObservation)), state: injected.state };
-};
+const afterInjection = (e: EntryEnv, entered: VtxState, guest: LoadedGuestState): { observations: Observation[]; state: VtxState } =>
+  ({ observations: [{ kind: 'vm-entry', guest }], state: injectEvent(e.caps, entered)?.state ?? entered });
 
 /** Phases 3 (after the guest checks passed or only optional rules failed), 4 and 5. */
 const loadAndEnter = (e: EntryEnv, trace: Trace): Outcome => {

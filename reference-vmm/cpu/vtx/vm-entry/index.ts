@@ -47,9 +47,10 @@ const guestQualification = (rule: string): bigint => {
 
 /**
  * A VM-entry failure "exit" (§26.7): the exit reason (bit 31 set) and qualification are written to the
- * VMCS; no other exit-information field changes, the launch state stays as it was. Host state is
- * loaded (§27.5) and the VM-exit MSR-load list processed (§27.6); blocking by NMI keeps its
- * pre-entry value (the entry committed nothing).
+ * VMCS; no other exit-information field, no guest-state field and not the valid bit of the VM-entry
+ * interruption information changes, no MSR is stored, the launch state stays as it was
+ * (ENTRYFAIL.INFO). Host state is loaded (§27.5) and the VM-exit MSR-load list processed (§27.6);
+ * blocking by NMI keeps its pre-entry value (the entry committed nothing) — see entryFailureHostLoad.
  */
 const entryFailure = (m: Machine, caps: Capabilities, vmcs: VmcsData, basic: 33 | 34, qualification: bigint, rule: string): StepResult => {
   const reason = entryFailureReason(basic);
@@ -109,13 +110,12 @@ export const enterGuest = (m: Machine, caps: Capabilities, vmcs: VmcsData, launc
   if (msr !== null) return entryFailure(m, caps, vmcs, 34, BigInt(msr.entry), msr.rule);
   const loaded = commit(m, pending);
   if (launch) vmcs.launched = true;
+  // A successful VM entry leaves the processor in VMX non-root operation; injection then happens there
+  // and may itself end in a VM exit (ch. 26; ENTRY.LOAD.NONROOT).
   m.vmx = 'non-root';
-  // Event injection and the exits that follow the entry at once (§26.5, §26.6): a VM exit there is
-  // what VMLAUNCH/VMRESUME is seen to do; `injection` keeps the full information.
+  // Event injection and the exits that follow the entry at once (§26.5, §26.6). The entry itself
+  // succeeded: that is what VMLAUNCH/VMRESUME is seen to do; an exit during injection is the guest's
+  // first VM exit, and `injection` keeps its information.
   const injection = injectEvent(m, caps, c);
-  if (injection === null) return { observation: { kind: 'vm-entry', guest: loaded } };
-  if (injection.kind === 'vm-exit') {
-    return { observation: { kind: 'vm-exit', reason: injection.exit.reason, qualification: injection.exit.qualification }, injection };
-  }
-  return { observation: { kind: 'vm-entry', guest: loaded }, injection };
+  return injection === null ? { observation: { kind: 'vm-entry', guest: loaded } } : { observation: { kind: 'vm-entry', guest: loaded }, injection };
 };

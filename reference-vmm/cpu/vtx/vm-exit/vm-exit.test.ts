@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { baselineState } from '../../../../conformance/vtx/baseline.js';
 import { readField, readMemory64, writeFields } from '../../../../spec/vtx/state.js';
 import { ReferenceVtxCpu } from '../index.js';
+import { protectedGuest } from '../../../../conformance/vtx/non-root/arbitraries.js';
 import { cpu, exitOf, fields, guest, GUEST_LAYOUT as L, ins, MAX, on, regs, run, SKYLAKE, words } from '../non-root/test-support.js';
 
 describe('VM exits', () => {
@@ -65,6 +66,36 @@ describe('VM exits', () => {
     const c = run(guest(SKYLAKE, cpu({ rflags: 0x1_0002n })), ins({ op: 'CPUID' }));
     expect(c.field('GUEST_RFLAGS')).toBe(2n);
   });
+  it('VMEXIT.MSR_STORE.MODEL: an MSR the profile refuses to store (choices.msrLoadRejected) is VMX abort 1, even if RDMSR reads it', () => {
+    const refused = SKYLAKE.choices.msrLoadRejected[0]!;
+    const s = guest(SKYLAKE, fields({ VM_EXIT_MSR_STORE_COUNT: 1n, VM_EXIT_MSR_STORE_ADDR: 0x30000n }), words([0x30000n, BigInt(refused)]),
+      cpu({ msrs: new Map([[refused, 5n]]) }));
+    expect(run(s, ins({ op: 'CPUID' })).o).toEqual({ kind: 'vmx-abort', indicator: 1 });
+  });
+  it('VMEXIT.HOST.PDPTE: an exit to a PAE host checks the PDPTEs at host CR3: a reserved bit is VMX abort 2', () => {
+    // A 32-bit guest (no IA-32e mode before the exit), "host address-space size" = 0, host CR4.PAE = 1.
+    const pae = (pdpte0: bigint) => guest(SKYLAKE, protectedGuest, (s) => fields({
+      VM_EXIT_CONTROLS: readField(s.vmcs.get(s.currentVmcs!)!.fields, 'VM_EXIT_CONTROLS') & ~(1n << 9n),
+      HOST_CR4: readField(s.vmcs.get(s.currentVmcs!)!.fields, 'HOST_CR4') | 0x20n, HOST_CR3: 0x30000n,
+    })(s), words([0x30000n, pdpte0]));
+    expect(run(pae(0x4_0001n), ins({ op: 'CPUID' })).o).toMatchObject({ kind: 'vm-exit' });
+    const r = run(pae(0x4_0003n), ins({ op: 'CPUID' }));
+    expect(r.o).toEqual({ kind: 'vmx-abort', indicator: 2 });
+    expect(readMemory64(r.after.memory, 0x2000n) >> 32n).toBe(2n);
+  });
+  it('VMEXIT.SAVE.INTERRUPTIBILITY: blocking by SMI is saved as 0 by an exit that does not end in SMM', () => {
+    expect(run(guest(SKYLAKE, cpu({ blockingBySmi: true, inSmm: false })), ins({ op: 'CPUID' })).field('GUEST_INTERRUPTIBILITY_INFO')).toBe(0n);
+  });
+  it('VMEXIT.SAVE.PENDING_DEBUG: an exit not caused by #DB under MOV-SS blocking saves the pending debug exceptions; otherwise 0', () => {
+    const held = run(guest(SKYLAKE, cpu({ blockingByMovSs: true, pendingDebug: 0x4000n })), ins({ op: 'CPUID' }));
+    expect(held.field('GUEST_PENDING_DBG_EXCEPTIONS')).toBe(0x4000n);
+    expect(run(guest(SKYLAKE, cpu({ pendingDebug: 0x4000n })), ins({ op: 'CPUID' })).field('GUEST_PENDING_DBG_EXCEPTIONS')).toBe(0n);
+  });
+  it('VMEXIT.INFO.ENTRY_INTR_CLEARED: a VMX instruction given to execute() in non-root operation exits and clears the valid bit', () => {
+    const ref = new ReferenceVtxCpu(SKYLAKE, guest(SKYLAKE, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0030n })));
+    expect(ref.execute({ op: 'VMPTRST' }).observation).toMatchObject({ kind: 'vm-exit', reason: 22 });
+    expect(readField(ref.snapshot().vmcs.get(0x2000n)!.fields, 'VM_ENTRY_INTR_INFO_FIELD')).toBe(0x30n);
+  });
 });
 
 describe('VM entry: event injection and §26.7', () => {
@@ -79,7 +110,7 @@ describe('VM entry: event injection and §26.7', () => {
   };
   it('INJECT.DELIVER: without a guest IDT in memory an injected interrupt ends in a triple-fault exit', () => {
     const { result, after } = launch({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0030n, GUEST_RFLAGS: 0x202n });
-    expect(result.observation).toEqual({ kind: 'vm-exit', reason: 2, qualification: 0n });
+    expect(result.observation).toMatchObject({ kind: 'vm-entry' });
     expect(result.injection).toMatchObject({ kind: 'vm-exit', exit: { reason: 2 } });
     expect(after.vmx).toBe('root');
   });
@@ -92,7 +123,8 @@ describe('VM entry: event injection and §26.7', () => {
     expect(after.vmx).toBe('non-root');
     expect(after.cpu.rip).toBe(L.handlers + 16n * 0x80n);
     expect(readMemory64(after.memory, L.rsp - 40n)).toBe(L.rip + 2n);
-    expect(readField(after.vmcs.get(0x2000n)!.fields, 'VM_ENTRY_INTR_INFO_FIELD')).toBe(0x480n);
+    // The entry leaves the field as it is (INJECT.VALID); the next VM exit clears the valid bit.
+    expect(readField(after.vmcs.get(0x2000n)!.fields, 'VM_ENTRY_INTR_INFO_FIELD')).toBe(0x8000_0480n);
   });
   it('INJECT.DELIVER: the exception bitmap does not apply to an injected #GP', () => {
     const g = guest(SKYLAKE, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0b0dn, VM_ENTRY_EXCEPTION_ERROR_CODE: 0x10n, EXCEPTION_BITMAP: 0xffff_ffffn }));
@@ -102,8 +134,24 @@ describe('VM entry: event injection and §26.7', () => {
   it('EXIT.MTF: exits: injecting a pending MTF exit (type 7) exits right after the entry, even with the MTF control 0', () => {
     const g = guest(MAX, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0700n }));
     const cpu = new ReferenceVtxCpu(MAX, { ...g, vmx: 'root' });
-    expect(cpu.execute({ op: 'VMRESUME' }).observation).toEqual({ kind: 'vm-exit', reason: 37, qualification: 0n });
+    const r = cpu.execute({ op: 'VMRESUME' });
+    expect(r.observation).toMatchObject({ kind: 'vm-entry' });
+    expect(r.injection).toMatchObject({ kind: 'vm-exit', exit: { reason: 37, qualification: 0n } });
     expect(cpu.snapshot().vmx).toBe('root');
+  });
+  it('INJECT.VALID: VM entry injects and leaves the field valid; the VM exit that ends the guest clears the valid bit', () => {
+    const g = guest(SKYLAKE, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0480n, VM_ENTRY_INSTRUCTION_LEN: 2n }));
+    const ref = new ReferenceVtxCpu(SKYLAKE, { ...g, vmx: 'root' });
+    expect(ref.execute({ op: 'VMRESUME' }).injection).toMatchObject({ kind: 'delivered', vector: 0x80 });
+    expect(readField(ref.snapshot().vmcs.get(0x2000n)!.fields, 'VM_ENTRY_INTR_INFO_FIELD')).toBe(0x8000_0480n);
+    expect(ref.step({ kind: 'instruction', instruction: { op: 'CPUID' } }).observation).toMatchObject({ kind: 'vm-exit' });
+    expect(readField(ref.snapshot().vmcs.get(0x2000n)!.fields, 'VM_ENTRY_INTR_INFO_FIELD')).toBe(0x480n);
+  });
+  it('INJECT.MTF.PENDING: a pending INIT takes priority over the MTF exit of a type-7 injection: the INIT exits at the next boundary', () => {
+    const g = guest(MAX, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0700n }), cpu({ pending: { extint: null, nmi: false, init: true, sipi: null } }));
+    const ref = new ReferenceVtxCpu(MAX, { ...g, vmx: 'root' });
+    expect(ref.execute({ op: 'VMRESUME' }).observation.kind).toBe('vm-entry');
+    expect(ref.step({ kind: 'instruction', instruction: { op: 'NOP' } }).observation).toMatchObject({ kind: 'vm-exit', exit: { reason: 3 } });
   });
   it('EXIT.MTF: does not exit: an entry without injection and with the MTF control 1 runs the guest', () => {
     const g = guest(MAX, on('proc.MONITOR_TRAP_FLAG'));
@@ -115,6 +163,14 @@ describe('VM entry: event injection and §26.7', () => {
     expect(after.vmx).toBe('non-root');
     expect(after.cpu.segments.cs.selector).toBe(Number(readField(baselineState(SKYLAKE, 'ia32e').vmcs.get(0x2000n)!.fields, 'GUEST_CS_SELECTOR')));
     expect(after.cpu.activity).toBe('active');
+  });
+  it('ENTRY.LOAD.SEGMENTS: an unusable DS is loaded with base bits 63:32 cleared, an unusable LDTR with a canonical base', () => {
+    const { result, after } = launch({
+      GUEST_DS_AR_BYTES: 0x1_0000n, GUEST_DS_BASE: 0x1234_5678_9abc_def0n, GUEST_LDTR_AR_BYTES: 0x1_0000n, GUEST_LDTR_BASE: 0x8000_0000_0000n,
+    });
+    expect(result.observation.kind).toBe('vm-entry');
+    expect(after.cpu.segments.ds.base).toBe(0x9abc_def0n);
+    expect(after.cpu.segments.ldtr.base).toBe(0xffff_8000_0000_0000n);
   });
   it('VMENTRY.FAIL.HOST: a VM entry failing the guest-state checks loads host state', () => {
     const { result, after } = launch({ GUEST_RFLAGS: 0n });
