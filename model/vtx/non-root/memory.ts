@@ -30,6 +30,8 @@ export type Access<T> =
 export interface AccessOptions {
   /** The access is IRET's and that IRET removed (virtual-)NMI blocking: EPT-violation qualification bit 12 (§27.2.1). */
   readonly nmiUnblockingByIret?: boolean;
+  /** A stack access through SS (pushes, pops, IRET's frame): non-canonical is #SS(0). */
+  readonly stack?: boolean;
   /** A supervisor-mode access whatever the CPL (the processor's own GDT/IDT/TSS accesses, Vol. 3A §4.6). */
   readonly implicitSupervisor?: boolean;
 }
@@ -66,6 +68,7 @@ const walkContext = (state: VtxState, kind: 'read' | 'write', opts: AccessOption
   kind,
   mode: { user: state.cpu.cpl === 3, implicit: opts.implicitSupervisor ?? false },
   nmiUnblocking: opts.nmiUnblockingByIret ?? false,
+  ...(opts.stack === true ? { stack: true } : {}),
 });
 
 /** Reads `size` bytes at guest-linear `linear` (naturally aligned), zero-extended. */

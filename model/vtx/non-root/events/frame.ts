@@ -60,7 +60,7 @@ export const pushAll = (
   for (const [i, item] of items.entries()) {
     const linear = address(top - BigInt(size * (i + 1)));
     for (const [at, n] of pieces(linear, size)) {
-      const t = translateAccess(caps, s, at, n, { kind: 'write', mode, nmiUnblocking: false }, decisions);
+      const t = translateAccess(caps, s, at, n, { kind: 'write', mode, nmiUnblocking: false, stack: true }, decisions);
       writeOwned(owned(s), t.updates ?? [], 0n, 0, 0n);
       if (!t.ok) return midFrame(ended(s, t), i);
       writes.push([t.pa, n, item >> (8n * (at - linear))]);

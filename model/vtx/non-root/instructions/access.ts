@@ -49,13 +49,13 @@ export const stackLinear = (s: VtxState, offset: bigint): bigint => operandLinea
 export const movedRsp = (s: VtxState, delta: bigint): bigint => {
   const bytes = stackPointerBytes(s);
   const width = bytes === 8 ? U64 : bytes === 4 ? U32 : 0xffffn;
-  return mergeReg(reg(s, RSP), (reg(s, RSP) + delta) & width, bytes, in64BitMode(s));
+  return mergeReg(reg(s, RSP), (reg(s, RSP) + delta) & width, bytes);
 };
 
 /** Pushes one operand-sized value; the new state has memory written and RSP decremented. */
 export const push = (caps: Capabilities, s: VtxState, value: bigint, decisions: readonly Decision[]): Access<VtxState> => {
   const w = BigInt(operandBytes(s));
-  const written = writeAt(caps, s, stackLinear(s, -w), Number(w) as AccessSize, value, decisions);
+  const written = writeAt(caps, s, stackLinear(s, -w), Number(w) as AccessSize, value, decisions, { stack: true });
   if (!written.ok) return written;
   const after = written.state;
   const next = { ...after, cpu: { ...after.cpu, ...withReg(after.cpu, RSP, movedRsp(s, -w)) } };
@@ -65,7 +65,7 @@ export const push = (caps: Capabilities, s: VtxState, value: bigint, decisions: 
 /** Reads the operand-sized stack slot `index` slots above RSP (0 = top of stack) without moving RSP. */
 export const peek = (caps: Capabilities, s: VtxState, index: number, decisions: readonly Decision[], opts: AccessOptions = {}): Access<bigint> => {
   const w = operandBytes(s);
-  return readAt(caps, s, stackLinear(s, BigInt(index * w)), w, decisions, opts);
+  return readAt(caps, s, stackLinear(s, BigInt(index * w)), w, decisions, { ...opts, stack: true });
 };
 
 /** Reads `count` consecutive stack slots from the top, threading the state; the first failure ends it. */

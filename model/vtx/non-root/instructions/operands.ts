@@ -58,8 +58,9 @@ export const withRegs = (cpu: CpuRegisters, values: ReadonlyMap<Gpr, bigint>): G
 /**
  * Writes a result of `bytes` bytes to a register as x86 does (Vol. 1 §3.4.1.1): 4-byte results
  * zero-extend to 64 bits, 1- and 2-byte results keep the other bits. Outside 64-bit mode bits 63:32
- * are undefined after a 32-bit write: data results are zero-extended there too, while address-size
- * updates of RSP, RSI, RDI and RCX keep them (`zeroExtend32 = false`).
+ * are undefined after a 32-bit write: canonically they are zero-extended there too (data results and
+ * the stack pointer alike, as the reference CPU does); ./outcome.ts permits keeping them
+ * (`zeroExtend32 = false`) for data results.
  */
 export const mergeReg = (old: bigint, value: bigint, bytes: number, zeroExtend32 = true): bigint => {
   if (bytes >= 8 || (bytes === 4 && zeroExtend32)) return value & widthMask(bytes);

@@ -22,17 +22,17 @@ export const isCanonical = (address: bigint, width: number): boolean => {
   return top === 0n || top === (1n << BigInt(65 - width)) - 1n;
 };
 
-const gp0 = (decisions: readonly Decision[], rule: string, section: string, why: string): Translation =>
-  ({ ok: false, failure: { kind: 'exception', vector: 13, errorCode: 0, decisions: [...decisions, decision(rule, section, why)] } });
+const gp0 = (decisions: readonly Decision[], rule: string, section: string, why: string, vector = 13): Translation =>
+  ({ ok: false, failure: { kind: 'exception', vector, errorCode: 0, decisions: [...decisions, decision(rule, section, why)] } });
 
-/** Translates a naturally aligned access of `size` bytes; #GP(0) when misaligned or non-canonical. */
+/** Translates a naturally aligned access of `size` bytes; #GP(0) when misaligned or non-canonical (#SS(0) for a stack access). */
 export const translateAccess = (caps: Capabilities, s: VtxState, linear: bigint, size: number, ctx: WalkContext, decisions: readonly Decision[]): Translation => {
   if (size > 1 && linear % BigInt(size) !== 0n) {
     return gp0(decisions, 'PAGING.ALIGNMENT', 'abstraction', `${size}-byte access at ${hex(linear)} is not naturally aligned`);
   }
   if (ia32eMode(s)) {
     if (!isCanonical(linear, caps.linearAddressWidth)) {
-      return gp0(decisions, 'PAGING.CANONICAL', '3.3.7.1', `${hex(linear)} is not canonical (linear-address width ${caps.linearAddressWidth})`);
+      return gp0(decisions, 'PAGING.CANONICAL', '3.3.7.1', `${hex(linear)} is not canonical (linear-address width ${caps.linearAddressWidth})${ctx.stack === true ? ': a stack access, #SS(0)' : ''}`, ctx.stack === true ? 12 : 13);
     }
     return translateLinear(caps, s, BigInt.asUintN(64, linear), ctx, decisions);
   }

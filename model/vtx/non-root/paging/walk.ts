@@ -57,6 +57,8 @@ export interface WalkContext {
   readonly kind: AccessKind;
   readonly mode: AccessMode;
   readonly nmiUnblocking: boolean;
+  /** A stack access (SS): a non-canonical address is #SS(0), not #GP(0) (Vol. 3A §3.3.7.1, §6.15). */
+  readonly stack?: boolean;
 }
 
 const SECTION = { ia32e: '4.5', pae: '4.4', '32bit': '4.3', none: '4.1.1' } as const;
