@@ -90,3 +90,26 @@ export const writeLinear = (
   const next = { ...state, memory: writePhysical(state.memory, t.updates, t.pa, size, value) };
   return { ok: true, value: next, state: next };
 };
+
+/**
+ * Writes `n` bytes at `linear` as one store: every byte is translated first (its accessed/dirty
+ * flags set in order), then the data is written — so a store that overlaps the guest's own paging
+ * structures or EPT tables leaves the data, not a later flag update, in the overlapped bytes.
+ */
+export const writeLinearBytes = (
+  caps: Capabilities, state: VtxState, linear: bigint, n: number, value: bigint, decisions: readonly Decision[],
+): Access<VtxState> => {
+  let s = state;
+  const pas: bigint[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = translateAccess(caps, s, linear + BigInt(k), 1, walkContext(s, 'write', {}), decisions);
+    if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(s, t.updates), t.failure) };
+    const memory = applyUpdates(s.memory, t.updates);
+    if (memory !== s.memory) s = { ...s, memory };
+    pas.push(t.pa);
+  }
+  let memory = s.memory;
+  pas.forEach((pa, k) => { memory = writePhysical(memory, [], pa, 1, (value >> BigInt(8 * k)) & 0xffn); });
+  const next = { ...s, memory };
+  return { ok: true, value: next, state: next };
+};

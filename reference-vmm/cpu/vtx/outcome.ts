@@ -40,14 +40,16 @@ export const vmfail = (m: Machine, error: number, failedRule?: string): StepResu
 /**
  * A VM exit caused by a VMX instruction executed in VMX non-root operation (§25.1.2). The reference
  * CPU records the exit reason (and qualification 0: its abstract instructions have no memory-operand
- * displacement) in the current VMCS and returns to VMX root operation. Saving guest state and loading
- * host state are not modelled (the registers keep their values).
+ * displacement) in the current VMCS, clears the valid bit of the VM-entry interruption-information
+ * field as every VM exit does (VMEXIT.INFO.ENTRY_INTR_CLEARED), and returns to VMX root operation.
+ * Saving guest state and loading host state are not modelled (the registers keep their values).
  */
 export const nonRootExit = (m: Machine, reason: number, failedRule?: string): StepResult => {
   const current = m.current();
   if (current !== null) {
     current.set('VM_EXIT_REASON', BigInt(reason));
     current.set('EXIT_QUALIFICATION', 0n);
+    current.set('VM_ENTRY_INTR_INFO_FIELD', current.get('VM_ENTRY_INTR_INFO_FIELD') & 0x7fff_ffffn);
   }
   m.vmx = 'root';
   const observation: Observation = { kind: 'vm-exit', reason, qualification: 0n };

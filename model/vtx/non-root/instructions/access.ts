@@ -9,7 +9,7 @@ import type { AccessSize, Gpr, MemOperand } from '../../../../spec/vtx/guest/ins
 import type { Decision } from '../../../../spec/vtx/non-root/observation.js';
 import type { VtxState } from '../../../../spec/vtx/state.js';
 import type { Capabilities } from '../../capabilities.js';
-import { linearAddress, readLinear, writeLinear, type Access, type AccessOptions } from '../memory.js';
+import { linearAddress, readLinear, writeLinear, writeLinearBytes, type Access, type AccessOptions } from '../memory.js';
 import { in64BitMode, inRealMode, mergeReg, operandBytes, reg, U32, U64, widthMask, withReg } from './operands.js';
 
 export type { Access };
@@ -83,12 +83,6 @@ export const peekMany = (
   return { ok: true, value: values, state };
 };
 
-/** The bytes of `b` that differ from `a`, as a mask of whole bytes. */
-const changedBytes = (a: bigint, b: bigint): bigint => {
-  let mask = 0n;
-  for (let k = 0n; k < 64n; k += 8n) if (((a ^ b) >> k) & 0xffn) mask |= 0xffn << k;
-  return mask;
-};
 
 /**
  * Stores `n` bytes of `value` at `at` as one store: every byte is translated (and may fault) against the
@@ -98,18 +92,4 @@ const changedBytes = (a: bigint, b: bigint): bigint => {
  */
 export const storeBytes = (
   caps: Capabilities, s: VtxState, at: bigint, n: number, value: bigint, decisions: readonly Decision[],
-): Access<VtxState> => {
-  const memory = new Map(s.memory);
-  for (let k = 0; k < n; k++) {
-    const w = writeAt(caps, s, at + BigInt(k), 1, (value >> BigInt(8 * k)) & 0xffn, decisions);
-    if (!w.ok) return w;
-    for (const [address, word] of w.state.memory) {
-      const old = s.memory.get(address) ?? 0n;
-      if (word === old) continue;
-      const mask = changedBytes(old, word);
-      memory.set(address, ((memory.get(address) ?? old) & ~mask) | (word & mask));
-    }
-  }
-  const next = { ...s, memory };
-  return { ok: true, value: next, state: next };
-};
+): Access<VtxState> => writeLinearBytes(caps, s, at, n, value, decisions);

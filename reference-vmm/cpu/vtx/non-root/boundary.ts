@@ -6,6 +6,21 @@
  * external interrupt (EXIT.EXTINT, EXIT.EXTINT.ACK, or delivery; CHANGED.IF.EXTINT).
  * Activity states block and wake as §24.4.2 / §26.6.2 say; an exit taken in HLT saves activity HLT.
  * The VMX-preemption timer has expired when its VMCS field is 0 (it is the running count here).
+ * These exits happen before the next instruction: the saved RIP is that instruction's
+ * (VMEXIT.SAVE.RIP.FAULT).
+ * Blocking: RFLAGS.IF holds off external interrupts (not their exit) (EVENT.BLOCK.IF); STI blocking
+ * holds off external interrupts and interrupt-window exits, not NMIs here (EVENT.BLOCK.STI); MOV-SS
+ * blocking holds off those and NMIs too (EVENT.BLOCK.MOVSS); blocking by NMI holds off NMIs, and with
+ * "virtual NMIs" = 1 (virtual-NMI blocking) only NMI-window exits (EVENT.BLOCK.NMI).
+ * Activity: HLT ends by INIT, the timer, NMI and NMI-window, interrupt-window and unmasked external
+ * interrupts (EVENT.ACTIVITY.HLT); shutdown by INIT, NMI, NMI window and the timer, external interrupts
+ * blocked even with their exiting control (EVENT.ACTIVITY.SHUTDOWN); wait-for-SIPI only by a SIPI
+ * (EVENT.ACTIVITY.WAITSIPI).
+ * Pending debug exceptions (§26.6.3, Table 24-4) are a #DB trap when BS or the enabled-breakpoint bit
+ * (14, 12) is set: below INIT (TPR-threshold and MTF exits came at the end of the previous step), above
+ * the timer, NMIs, interrupts and window exits; held off by MOV-SS blocking; taken in the active state
+ * (EVENT.DEBUG.TRAP). The #DB exits by exception-bitmap bit 1 (qualification: the conditions) or is
+ * delivered.
  */
 import { raiseEvent } from './delivery.js';
 import { exitNow } from './exits.js';
@@ -26,6 +41,11 @@ export const atBoundary = (g: Guest): void => {
     p.sipi = null;
     exitNow(g, exitInformation(4, { qualification: BigInt(vector & 0xff) }));
   }
+  if ((cpu.pendingDebug & 0x5000n) !== 0n && act === 'active' && !cpu.blockingByMovSs) {
+    const debug = cpu.pendingDebug & 0x400fn;
+    cpu.pendingDebug = 0n;
+    raiseEvent(g, { vector: 1, type: 'hardware-exception', errorCode: null, debug });
+  }
   if (g.on('pin.ACTIVATE_VMX_PREEMPTION_TIMER') && g.f('VMX_PREEMPTION_TIMER_VALUE') === 0n && !waitSipi) exitNow(g, exitInformation(52));
   if (g.on('proc.NMI_WINDOW_EXITING') && !cpu.blockingByNmi && !cpu.blockingByMovSs && !waitSipi) exitNow(g, exitInformation(8));
   const virtualNmis = g.on('pin.VIRTUAL_NMIS');
@@ -34,7 +54,8 @@ export const atBoundary = (g: Guest): void => {
     if (g.on('pin.NMI_EXITING')) {
       exitNow(g, exitInformation(0, { interruptionInfo: 0x8000_0202 }), { nmi: true });
     }
-    // Delivery: NMI blocking and the active state begin before any exit during delivery (§27.1).
+    // Delivery: NMI blocking and the active state begin before any exit during delivery (§27.1;
+    // EVENT.DELIVERY.NMI, EVENT.DELIVERY.WAKE).
     cpu.blockingByNmi = true;
     cpu.activity = 'active';
     cpu.blockingBySti = false;

@@ -4,7 +4,8 @@
  * and addresses (§28.2.3.2, Table 27-7), their priority (§28.2.3.3: the walk stops at the first
  * not-present or misconfigured entry; permissions are checked once the walk reached the leaf), and
  * the accessed and dirty flags when EPTP[6] = 1 (§28.2.4).
- * Rules: EXIT.EPT.MISCONFIG, EXIT.EPT.VIOLATION, EXIT.EPT.VIOLATION.AD.
+ * Rules: EXIT.EPT.MISCONFIG, EXIT.EPT.VIOLATION, EXIT.EPT.VIOLATION.AD, EPT.WALK, EPT.PRIORITY,
+ * EPT.QUALIFICATION, EPT.MISCONFIG.INFO, EPT.ACCESSED.
  */
 import type { ExitCause } from '../vm-exit/index.js';
 import { exitInformation, pushesRfSet, StepDone, type Guest } from './guest.js';
@@ -37,9 +38,15 @@ const misconfigured = (g: Guest, e: bigint, level: number): boolean => {
   return (e & 0x78n) !== 0n;
 };
 
-/** §27.3.3: RF = 1 unless the exit interrupted event delivery (then RF as the delivery would push it). */
+/** §27.3.3: RF = 1 unless the exit interrupted event delivery (then RF as the delivery would push it) (VMEXIT.SAVE.RFLAGS). */
 const eptRf = (g: Guest): ExitCause => (g.delivering === null || pushesRfSet(g.delivering) ? { rf: true } : {});
 
+/**
+ * An EPT violation (reason 48): qualification bits 0-2 the access (no fetches here), 3-5 the AND of the
+ * R/W/X bits of the entries used (0 at a not-present one), 7 = 1 (a linear address always exists), 8 =
+ * final translation vs guest paging-structure access, 12 NMI unblocking by IRET; the guest-physical and
+ * guest-linear addresses (EPT.QUALIFICATION, VMEXIT.INFO.ADDRESSES).
+ */
 const violation = (g: Guest, gpa: bigint, a: EptAccess, rwx: bigint, pagingStructureWrite: boolean): never => {
   const read = !a.write || pagingStructureWrite;
   const q = (read ? 1n : 0n) | (a.write ? 2n : 0n) | (rwx << 3n) | (1n << 7n) | (a.final ? 1n << 8n : 0n)
@@ -50,8 +57,14 @@ const violation = (g: Guest, gpa: bigint, a: EptAccess, rwx: bigint, pagingStruc
 };
 
 /**
- * The host-physical address of guest-physical `gpa`, or a VM exit (thrown as StepDone). With EPT
- * A/D flags enabled, guest paging-structure accesses count as writes (qualification bits 0 and 1).
+ * The host-physical address of guest-physical `gpa`, or a VM exit (thrown as StepDone): the walk from
+ * EPTP through PML4E, PDPTE (bit 7: 1 GiB), PDE (bit 7: 2 MiB), PTE (EPT.WALK; 5 levels when EPTP[5:3] =
+ * 4). Each entry is checked for a misconfiguration before anything else, permissions only at the leaf, so
+ * a misconfiguration is reported before a violation the entries would also cause (EPT.PRIORITY); it
+ * exits with qualification 0 and the guest-physical address only (EPT.MISCONFIG.INFO,
+ * VMEXIT.INFO.ADDRESSES). With EPT A/D flags enabled the accessed flag of every entry used and the dirty
+ * flag of the leaf for a write are set, guest paging-structure accesses counting as writes
+ * (qualification bits 0 and 1) (EPT.ACCESSED).
  */
 export const eptTranslate = (g: Guest, gpa: bigint, a: EptAccess): bigint => {
   const m = g.m;

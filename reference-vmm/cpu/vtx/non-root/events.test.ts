@@ -4,7 +4,8 @@
  * the guest IDT, #DF, triple fault, IDT-vectoring information, MTF.
  */
 import { describe, expect, it } from 'vitest';
-import { readMemory64, readMemory32 } from '../../../../spec/vtx/state.js';
+import { readField, readMemory64, readMemory32 } from '../../../../spec/vtx/state.js';
+import { ReferenceVtxCpu } from '../index.js';
 import { PROTECTED, protectedGuest } from '../../../../conformance/vtx/non-root/arbitraries.js';
 import {
   cpl3, cpu, ev, exitOf, fields, guest, GUEST_LAYOUT as L, ins, interruptsOn, on, regs, run, SKYLAKE, words,
@@ -178,6 +179,30 @@ describe('exceptions', () => {
     const r = run(guest(SKYLAKE, on('pin.NMI_EXITING'), cpu({ blockingByNmi: true }), words(...frame)), ins({ op: 'IRET' }));
     expect(r.after.cpu.blockingByNmi).toBe(true);
   });
+  it('EVENT.DEBUG.TRAP: pending BS is a #DB trap at the boundary, before a pending NMI; bitmap bit 1 exits with the conditions as qualification', () => {
+    const r = run(guest(SKYLAKE, cpu({ pendingDebug: 0x4000n }), pending({ nmi: true }), fields({ EXCEPTION_BITMAP: 1n << 1n })), nop);
+    expect(exitOf(r.o)).toMatchObject({ reason: 0, qualification: 0x4000n, interruptionInfo: 0x8000_0301 });
+    expect(r.field('GUEST_PENDING_DBG_EXCEPTIONS')).toBe(0n);
+    expect(r.after.cpu.pending.nmi).toBe(true);
+  });
+  it('EVENT.DEBUG.TRAP: MOV-SS blocking holds the pending #DB off for one instruction', () => {
+    const ref = new ReferenceVtxCpu(SKYLAKE, guest(SKYLAKE, cpu({ pendingDebug: 0x4000n, blockingByMovSs: true })));
+    expect(ref.step(nop).observation).toEqual({ kind: 'retired' });
+    expect(ref.step(nop).observation).toEqual({ kind: 'delivered', vector: 1, type: 'hardware-exception', errorCode: null });
+  });
+  it('EVENT.DELIVERY.DR6: a delivered #DB trap sets its conditions in DR6 and clears DR7.GD; the RIP pushed is the next instruction', () => {
+    const r = run(guest(SKYLAKE, cpu({ pendingDebug: 0x5001n, dr6: 0xffff_0ff0n, dr7: 0x2400n })), nop);
+    expect(r.o).toMatchObject({ kind: 'delivered', vector: 1 });
+    expect([r.after.cpu.dr6, r.after.cpu.dr7]).toEqual([0xffff_4ff1n, 0x400n]);
+    expect(readMemory64(r.after.memory, L.rsp - 40n)).toBe(L.rip);
+  });
+  it('INJECT.SIDEEFFECTS: an injected #DB leaves DR6 and DR7 as VM entry loaded them', () => {
+    const g = guest(SKYLAKE, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0301n }), cpu({ dr6: 0xffff_0ff0n }));
+    const ref = new ReferenceVtxCpu(SKYLAKE, { ...g, vmx: 'root' });
+    expect(ref.execute({ op: 'VMRESUME' }).injection).toMatchObject({ kind: 'delivered', vector: 1 });
+    expect(ref.snapshot().cpu.dr6).toBe(0xffff_0ff0n);
+    expect(ref.snapshot().cpu.dr7).toBe(readField(g.vmcs.get(g.currentVmcs!)!.fields, 'GUEST_DR7') & ~0xd000n | 0x400n);
+  });
 });
 
 describe('a 32-bit protected-mode guest', () => {
@@ -205,6 +230,22 @@ describe('a 32-bit protected-mode guest', () => {
     expect(readMemory32(r.after.memory, L.rsp - 12n)).toBe(L.rip);
     expect(readMemory32(r.after.memory, L.rsp - 8n)).toBe(BigInt(PROTECTED.code32));
     expect(r.after.cpu.segments.cs.selector).toBe(PROTECTED.code32);
+  });
+  it('EVENT.DELIVERY.IDT32: a 16-bit interrupt gate pushes FLAGS, CS, IP as words and jumps to its 16-bit offset', () => {
+    const gate16 = 0x1234n | (BigInt(PROTECTED.code32) << 16n) | (0x86n << 40n) | (0xabcdn << 48n);
+    const r = run(pm(words([PROTECTED.idt + 8n * 6n, gate16]), cpu({ rip: 0x1_2345n, rflags: 0x202n })), ins({ op: 'UD2' }));
+    expect(r.o).toMatchObject({ kind: 'delivered', vector: 6 });
+    expect(r.after.cpu.rip).toBe(0x1234n);
+    expect(r.after.cpu.rsp).toBe(L.rsp - 6n);
+    expect(readMemory32(r.after.memory, L.rsp - 8n) >> 16n).toBe(0x2345n); // IP at rsp - 6
+    expect(readMemory32(r.after.memory, L.rsp - 4n)).toBe((0x0202n << 16n) | BigInt(PROTECTED.code32)); // CS at - 4, FLAGS at - 2
+    expect(r.after.cpu.rflags & 0x200n).toBe(0n); // an interrupt gate clears IF
+  });
+  it('EVENT.DELIVERY.STACK: a privilege change whose RSP0 slot lies beyond the TSS limit is #TS(TSS selector + EXT)', () => {
+    const s = guest(SKYLAKE, cpl3, fields({ EXCEPTION_BITMAP: 1n << 10n }), (t) => cpu({ segments: { ...t.cpu.segments, tr: { ...t.cpu.segments.tr, limit: 8 } } })(t));
+    expect(exitOf(run(s, ins({ op: 'UD2' })).o)).toMatchObject({
+      reason: 0, interruptionInfo: 0x8000_0b0a, interruptionErrorCode: 0x18 | 1, idtVectoringInfo: 0x8000_0306,
+    });
   });
   it('EXIT.EXCEPTION.PF: exits: 32-bit paging, an address beyond the 16 MiB of 4-MiB pages', () => {
     const r = run(pm(fields({ EXCEPTION_BITMAP: 1n << 14n }), regs({ 3: 0x4000_0000n })), ins({ op: 'LOAD', size: 4, dst: 1, mem: { base: 3, disp: 0n } }));

@@ -7,7 +7,11 @@ import type { ExitInformation, NonRootObservation } from '../../../../spec/vtx/n
 import { performVmExit, type ExitCause } from '../vm-exit/index.js';
 import { isSoftware, StepDone, TYPE_NUMBER, type DeliveredEvent, type Guest } from './guest.js';
 
-/** Interruption-information encoding (§24.8.3, §24.9.2): vector, type, error-code valid, valid. */
+/**
+ * Interruption-information encoding (§24.8.3, §24.9.2): vector, type, error-code valid, valid — of the
+ * VM-exit interruption information and of the IDT-vectoring information (VMEXIT.INFO.INTERRUPTION,
+ * VMEXIT.INFO.IDT_VECTORING).
+ */
 export const eventInfo = (e: DeliveredEvent): number =>
   (e.vector | (TYPE_NUMBER[e.type] << 8) | (e.errorCode === null ? 0 : 1 << 11) | 0x8000_0000) >>> 0;
 
@@ -15,7 +19,12 @@ export const eventInfo = (e: DeliveredEvent): number =>
 export const exitWith = (g: Guest, info: ExitInformation, cause: ExitCause = {}): NonRootObservation =>
   performVmExit(g.m, g.caps, info, cause);
 
-/** A VM exit that may have interrupted the delivery of `g.delivering`. */
+/**
+ * A VM exit that may have interrupted the delivery of `g.delivering` (a task gate, an EPT violation or
+ * misconfiguration): that event, injected by VM entry or not, becomes the IDT-vectoring information and
+ * error code, and a software event's instruction length is reported (§27.2.3; EVENT.VECTORING,
+ * VMEXIT.INFO.IDT_VECTORING, INJECT.NESTED).
+ */
 export const exitDuringDelivery = (g: Guest, info: ExitInformation, cause: ExitCause = {}): NonRootObservation => {
   const d = g.delivering;
   if (d === null) return exitWith(g, info, cause);

@@ -43,6 +43,8 @@ export interface DeliveredEvent {
   readonly pfAddress?: bigint;
   /** The event was injected by VM entry (§26.5): the exception bitmap does not apply to it. */
   readonly injected?: boolean;
+  /** A #DB trap for pending debug exceptions: its conditions (B3–B0, BS) for DR6 or the exit qualification. */
+  readonly debug?: bigint;
 }
 
 export const TYPE_NUMBER: Readonly<Record<EventType, number>> = {
@@ -52,7 +54,8 @@ export const TYPE_NUMBER: Readonly<Record<EventType, number>> = {
 
 /**
  * Faults (Vol. 3A Table 6-1) push RFLAGS with RF = 1 (§17.3.1.1); aborts (#DF, #MC), traps, software
- * events, interrupts and events injected by VM entry push RF as it is.
+ * events, interrupts and events injected by VM entry push RF as it is (INJECT.SIDEEFFECTS). An exit
+ * caused by the event, or during its delivery, saves that RF (§27.3.3; VMEXIT.SAVE.RFLAGS).
  */
 export const pushesRfSet = (e: DeliveredEvent): boolean =>
   e.type === 'hardware-exception' && e.injected !== true && ![1, 3, 4, 8, 18].includes(e.vector);

@@ -18,7 +18,10 @@ import { exitInformation, Guest, GuestFault, MASK64, RFLAGS, StepDone } from './
 import type { Exec } from './instructions/common.js';
 import { executeInstruction } from './instructions/index.js';
 
-/** Latches an arriving event (one external-interrupt vector, the highest; NMI, INIT; SIPI only in wait-for-SIPI). */
+/**
+ * Latches an arriving event until it is taken (one external-interrupt vector, the highest; NMI, INIT);
+ * a SIPI only in wait-for-SIPI, else it is discarded (EVENT.PENDING.LATCH, EVENT.ACTIVITY.HLT).
+ */
 const arrive = (g: Guest, e: GuestEvent): void => {
   const p = g.cpu.pending;
   switch (e.kind) {
@@ -52,6 +55,8 @@ const runInstruction = (g: Guest, input: Extract<NonRootInput, { kind: 'instruct
     if (e.observation.kind === 'delivered') return mtf(g) ?? e.observation;
     return e.observation;
   }
+  // The instruction completed: a trap-like exit after it (TPR below threshold, MTF) saves the next RIP
+  // (VMEXIT.SAVE.RIP.TRAP).
   cpu.rip = x.branch ?? (x.repeat ? cpu.rip : x.next);
   // RF is cleared once an instruction completes (Vol. 3A §17.3.1.1); IRET loads it from the stack.
   if (input.instruction.op !== 'IRET') cpu.rflags &= ~RFLAGS.RF;
@@ -65,6 +70,11 @@ const runInstruction = (g: Guest, input: Extract<NonRootInput, { kind: 'instruct
   return mtf(g) ?? { kind: 'retired' };
 };
 
+/**
+ * Outside VMX non-root operation nothing runs and no event is latched (so nothing leaves the
+ * VMX-abort shutdown state, VMEXIT.ABORT.SHUTDOWN). No instruction runs in HLT, shutdown or
+ * wait-for-SIPI (EVENT.ACTIVITY.HLT, EVENT.ACTIVITY.SHUTDOWN, EVENT.ACTIVITY.WAITSIPI).
+ */
 export const nonRootStep = (m: Machine, caps: Capabilities, input: NonRootInput): NonRootObservation => {
   if (m.vmx !== 'non-root') return { kind: 'inactive' };
   const g = new Guest(m, caps);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readMemory64 } from '../../../../spec/vtx/state.js';
+import { PROTECTED, protectedGuest } from '../../../../conformance/vtx/non-root/arbitraries.js';
 import { cpl3, exitOf, fields, guest, GUEST_LAYOUT as L, ins, on, regs, run, SKYLAKE, words } from './test-support.js';
 
 const EPTP = L.eptPml4 | (3n << 3n) | 6n;
@@ -25,6 +26,16 @@ describe('guest paging', () => {
     const r = run(guest(SKYLAKE, regs({ 3: DATA }), words([L.pd + 8n, DATA | 0x87n])), store);
     expect(r.o.kind).toBe('retired');
     expect(readMemory64(r.after.memory, L.pd + 8n)).toBe(DATA | 0xe7n);
+  });
+  it('PAGING.32BIT: a 4-MiB page takes physical-address bits 39:32 from PDE bits 20:13; PDE bit 21 is reserved', () => {
+    // PDE 4 (linear 16 MiB) in the low half of the word at PD + 10H; MAXPHYADDR 40 on this profile.
+    const pde4 = (pde: bigint) => guest(SKYLAKE, protectedGuest, words([PROTECTED.pd + 0x10n, pde], [0x1_0000_0008n, 0x1122_3344n]),
+      regs({ 3: 0x100_0008n }), fields({ EXCEPTION_BITMAP: 1n << 14n }));
+    const ok = run(pde4((1n << 13n) | 0xe7n), ins({ op: 'LOAD', size: 4, dst: 1, mem: { base: 3, disp: 0n } }));
+    expect(ok.o).toEqual({ kind: 'retired' });
+    expect(ok.after.cpu.gpr[1]).toBe(0x1122_3344n);
+    const bad = run(pde4((1n << 21n) | 0xe7n), ins({ op: 'LOAD', size: 4, dst: 1, mem: { base: 3, disp: 0n } }));
+    expect(exitOf(bad.o)).toMatchObject({ reason: 0, qualification: 0x100_0008n, interruptionErrorCode: 9 });
   });
   it('PRIORITY.OPERAND: does not exit: a misaligned operand is #GP(0)', () => {
     expect(run(guest(SKYLAKE, regs({ 3: DATA + 4n })), load).o).toMatchObject({ kind: 'delivered', vector: 13, errorCode: 0 });

@@ -30,13 +30,21 @@ export const linearOf = (g: Guest, segment: SegmentKey, offset: bigint): bigint 
 
 export const operandAddress = (g: Guest, mem: MemOperand): bigint => linearOf(g, mem.segment ?? 'ds', g.reg(mem.base) + mem.disp);
 
+/**
+ * In IA-32e mode a linear address must be canonical: #GP(0), #SS(0) for a stack access
+ * (PAGING.CANONICAL); an operand misaligned for its size is #GP(0) (PAGING.ALIGNMENT, the abstraction's
+ * rule; the processor's own accesses pass align 1).
+ */
 const checkAddress = (g: Guest, linear: bigint, size: number, o: AccessOptions): void => {
   if (g.longMode && !g.caps.canonical(linear)) throw new GuestFault(o.segment === 'ss' ? 12 : 13, 0);
   const align = BigInt(o.align ?? size);
   if (align > 1n && linear % align !== 0n) throw new GuestFault(13, 0);
 };
 
-/** Host-physical address of every byte of the access (pages translated in order). */
+/**
+ * Host-physical address of every byte of the access (pages translated in order): guest paging gives the
+ * guest-physical address of the page, which EPT translates as the final access (EPT.GUEST.PAGING).
+ */
 const translate = (g: Guest, linear: bigint, size: number, write: boolean, o: AccessOptions): bigint[] => {
   checkAddress(g, linear, size, o);
   const ept = g.on('proc2.ENABLE_EPT');

@@ -10,8 +10,11 @@
 import type { Capabilities } from '../capabilities.js';
 import { bitOf, type Check } from './context.js';
 
-/** A present PAE PDPTE has no reserved bit set: bits 2:1, 8:5 and bits at or above MAXPHYADDR. */
-const pdpteValid = (caps: Capabilities, entry: bigint): boolean => {
+/**
+ * A present PAE PDPTE has no reserved bit set: bits 2:1, 8:5 and bits at or above MAXPHYADDR (also the
+ * host PDPTE check of a VM exit, ../vm-exit/host-state.ts).
+ */
+export const pdpteValid = (caps: Capabilities, entry: bigint): boolean => {
   if ((entry & 1n) === 0n) return true;
   if ((entry & 0x1e6n) !== 0n) return false;
   return (entry >> caps.maxPhysAddr) === 0n;

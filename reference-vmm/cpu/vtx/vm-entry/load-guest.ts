@@ -14,6 +14,8 @@ import type { Segment } from '../machine.js';
 import { bitOf, type EntryContext } from './context.js';
 import { EFER_LMA, EFER_LME } from './msr-values.js';
 
+const MASK64 = 0xffff_ffff_ffff_ffffn;
+
 /** CR0 bits a VM entry never modifies: ET (4), 15:6, 17, 28:19, NW (29), CD (30). */
 const CR0_KEEP = 0x10n | 0xffc0n | 0x2_0000n | 0x1ff8_0000n | 0x6000_0000n;
 
@@ -50,6 +52,10 @@ export interface PendingGuest {
   silentMsrs: Map<number, bigint>;
 }
 
+/**
+ * The segment register as reported (ENTRY.LOAD.SEGMENTS): selector, base, limit and access rights of a
+ * usable register; of an unusable one only what stays defined.
+ */
 const loadSegment = (c: EntryContext, key: SegKey): LoadedSegment => {
   const n = key.toUpperCase() as 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'LDTR' | 'TR';
   const selector = Number(c.f(`GUEST_${n}_SELECTOR`));
@@ -90,23 +96,40 @@ export const loadGuestState = (c: EntryContext): PendingGuest => {
   if (c.on('entry.LOAD_IA32_PAT')) msrs.set(0x277, c.f('GUEST_IA32_PAT'));
   if (c.on('entry.LOAD_IA32_BNDCFGS')) msrs.set(0xd90, c.f('GUEST_BNDCFGS'));
 
+  // §26.3.2.2 (ENTRY.LOAD.SEGMENTS): the eight segment registers from their four fields. An unusable
+  // register keeps the field values where the SDM leaves them undefined, but an unusable SS, DS or ES
+  // gets base bits 63:32 cleared and an unusable LDTR a canonical base (bits 63:N from bit N-1).
   const segments = {} as Record<SegKey, LoadedSegment>;
   for (const k of SEG_KEYS) segments[k] = loadSegment(c, k);
   const machineSegments = {} as Record<SegKey, Segment>;
+  const width = BigInt(c.caps.linearWidth);
   for (const k of SEG_KEYS) {
     const n = k.toUpperCase() as 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'LDTR' | 'TR';
+    const ar = c.f(`GUEST_${n}_AR_BYTES`);
+    let base = c.f(`GUEST_${n}_BASE`);
+    if (bitOf(ar, 16) && (k === 'ss' || k === 'ds' || k === 'es')) base &= 0xffff_ffffn;
+    if (bitOf(ar, 16) && k === 'ldtr') {
+      base = bitOf(base, c.caps.linearWidth - 1) ? (base | (MASK64 << width)) & MASK64 : base & ((1n << width) - 1n);
+    }
     machineSegments[k] = {
-      selector: Number(c.f(`GUEST_${n}_SELECTOR`)), base: c.f(`GUEST_${n}_BASE`),
-      limit: Number(c.f(`GUEST_${n}_LIMIT`)), accessRights: Number(c.f(`GUEST_${n}_AR_BYTES`)),
+      selector: Number(c.f(`GUEST_${n}_SELECTOR`)), base, limit: Number(c.f(`GUEST_${n}_LIMIT`)), accessRights: Number(ar),
     };
   }
   // §26.6.1–26.6.3: interruptibility, activity and pending debug exceptions; a vectoring entry
   // (event injection of types 0–6) starts active, without STI/MOV-SS blocking.
   const interruptibility = c.f('GUEST_INTERRUPTIBILITY_INFO');
   const vectoring = c.injecting && c.injectionType !== 7;
+  // §26.6.2: a vectoring entry leaves the processor active, otherwise the activity-state field decides
+  // (ENTRY.LOAD.ACTIVITY, INJECT.ACTIVITY).
   const activityNumber = Number(c.f('GUEST_ACTIVITY_STATE'));
   const activity: ActivityState = vectoring ? 'active' : (['active', 'hlt', 'shutdown', 'wait-for-sipi'] as const)[activityNumber] ?? 'active';
+  // §26.6.1: no STI or MOV-SS blocking after a vectoring entry, else bits 0 and 1; bit 3 is NMI blocking,
+  // or virtual-NMI blocking with "virtual NMIs" = 1 (one flag holds either); SMI blocking (bit 2) only
+  // for an entry executed in SMM (ENTRY.LOAD.INTERRUPTIBILITY, INJECT.INTERRUPTIBILITY).
   const movSs = !vectoring && bitOf(interruptibility, 1);
+  // §26.6.3: none pending after a vectoring entry of type 0, 2, 3, 5, or 4/6 without MOV-SS blocking,
+  // nor after a non-vectoring entry to shutdown or wait-for-SIPI (ENTRY.LOAD.PENDING_DEBUG,
+  // INJECT.PENDINGDEBUG).
   const noPendingDebug = (vectoring && (c.injectionType !== 4 && c.injectionType !== 6 || !bitOf(interruptibility, 1)))
     || (!vectoring && (activity === 'shutdown' || activity === 'wait-for-sipi'));
 
@@ -129,11 +152,13 @@ export const loadGuestState = (c: EntryContext): PendingGuest => {
     blockingByNmi: bitOf(interruptibility, 3),
     activity,
     pendingDebug: noPendingDebug ? 0n : c.f('GUEST_PENDING_DBG_EXCEPTIONS'),
+    // §26.3.2.2: GDTR and IDTR from their base and limit fields (ENTRY.LOAD.DESCRIPTOR_TABLES).
     gdtrBase: c.f('GUEST_GDTR_BASE'),
     gdtrLimit: Number(c.f('GUEST_GDTR_LIMIT')),
     idtrBase: c.f('GUEST_IDTR_BASE'),
     idtrLimit: Number(c.f('GUEST_IDTR_LIMIT')),
     msrs,
+    // The FS/GS bases, also of unusable registers, are the FS.base/GS.base MSRs (ENTRY.LOAD.SEGMENTS).
     silentMsrs: new Map([[0xc000_0100, c.f('GUEST_FS_BASE')], [0xc000_0101, c.f('GUEST_GS_BASE')]]),
   };
 };

@@ -150,7 +150,9 @@ describe('VM entry: event injection and §26.7', () => {
   it('INJECT.MTF.PENDING: a pending INIT takes priority over the MTF exit of a type-7 injection: the INIT exits at the next boundary', () => {
     const g = guest(MAX, fields({ VM_ENTRY_INTR_INFO_FIELD: 0x8000_0700n }), cpu({ pending: { extint: null, nmi: false, init: true, sipi: null } }));
     const ref = new ReferenceVtxCpu(MAX, { ...g, vmx: 'root' });
-    expect(ref.execute({ op: 'VMRESUME' }).observation.kind).toBe('vm-entry');
+    const entry = ref.execute({ op: 'VMRESUME' });
+    expect(entry.observation.kind).toBe('vm-entry');
+    expect(entry.injection).toBeUndefined();
     expect(ref.step({ kind: 'instruction', instruction: { op: 'NOP' } }).observation).toMatchObject({ kind: 'vm-exit', exit: { reason: 3 } });
   });
   it('EXIT.MTF: does not exit: an entry without injection and with the MTF control 1 runs the guest', () => {

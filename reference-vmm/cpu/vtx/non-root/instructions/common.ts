@@ -38,7 +38,10 @@ export const requireCpl0 = (g: Guest): void => {
 /** #UD of VMX instructions (§30.3): real-address, virtual-8086 and compatibility mode. */
 export const vmxUdMode = (g: Guest): boolean => !g.protectedMode || g.v86 || (g.longMode && !g.cpu.csL);
 
-/** A fault-like instruction-caused VM exit: RIP stays at the instruction, its length is reported, RF is saved as 0 (§27.3.3). */
+/**
+ * A fault-like instruction-caused VM exit: RIP stays at the instruction (VMEXIT.SAVE.RIP.FAULT), its
+ * length is reported (VMEXIT.INFO.INSTRUCTION), RF is saved as 0 (§27.3.3; VMEXIT.SAVE.RFLAGS).
+ */
 export const instructionExit = (g: Guest, x: Exec, reason: number, fields: Partial<ExitInformation> = {}): never =>
   exitNow(g, exitInformation(reason, { instructionLength: x.length, ...fields }), { rf: false });
 

@@ -139,6 +139,7 @@ export const executeControlRegisters = (g: Guest, i: GuestInstruction, x: Exec):
       const shadow = g.f('CR0_READ_SHADOW');
       const exits = ((src ^ shadow) & mask & 0xen) !== 0n || ((mask & src & ~shadow & 1n) === 1n);
       if (exits) {
+        // LMSW with a memory operand writes the guest-linear address field (VMEXIT.INFO.ADDRESSES).
         instructionExit(g, x, 28, {
           qualification: crQualification(0, 3, 0, src, memory),
           ...(linear === null ? {} : { guestLinearAddress: linear }),

@@ -54,6 +54,7 @@ export const executeIo = (g: Guest, i: GuestInstruction, x: Exec): boolean => {
     const segment = i.op === 'INS' ? 'es' : 'ds';
     const linear = linearOf(g, segment, i.op === 'INS' ? g.operand(7) : g.operand(6));
     // IA32_VMX_BASIC[54]: INS/OUTS exits report instruction information (else the field is undefined).
+    // INS/OUTS exits write the guest-linear address of the string operand (VMEXIT.INFO.ADDRESSES).
     const reported = ((g.caps.basic >> 54n) & 1n) === 1n;
     const info = (addressSizeCode(g) << 7) | (i.op === 'OUTS' ? 3 << 15 : 0);
     instructionExit(g, x, 30, { qualification: q, guestLinearAddress: linear, ...(reported ? { instructionInfo: info } : {}) });
