@@ -56,11 +56,13 @@ export const PAGING_RULES = {
     volume: A, section: '4.6.1',
     statement: 'With IA32_EFER.NXE = 1 (PAE or 4-level paging), an instruction fetch from a page with XD = 1 in any entry of the walk faults',
     precondition: 'an instruction fetch', outcome: '#PF, P = 1, I = 1',
+    notModelled: 'instruction fetch is not modelled: a guest step is an already-decoded instruction (spec/vtx/guest/instructions.ts), so no fetch is ever translated',
   }),
   'PAGING.SMEP': archRule({
     volume: A, section: '4.6.1',
     statement: 'With CR4.SMEP = 1, a supervisor-mode instruction fetch from a user page (U/S = 1 in every entry) faults',
     precondition: 'CR4.SMEP = 1 and CPL < 3', outcome: '#PF, P = 1, I = 1',
+    notModelled: 'instruction fetch is not modelled: a guest step is an already-decoded instruction (spec/vtx/guest/instructions.ts), so no fetch is ever translated',
   }),
   'PAGING.SMAP': archRule({
     volume: A, section: '4.6.1',

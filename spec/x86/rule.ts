@@ -16,6 +16,8 @@ export interface ArchRuleSpec {
   readonly precondition: string;
   readonly outcome: string;
   readonly confidence: Confidence;
+  /** Why the model and reference CPU cannot exercise the rule (listed by coverage without counting as a gap). */
+  readonly notModelled?: string;
 }
 
 type Input = Omit<ArchRuleSpec, 'confidence'> & Partial<Pick<ArchRuleSpec, 'confidence'>>;
