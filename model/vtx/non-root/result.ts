@@ -22,8 +22,6 @@ export interface NonRootOutcome {
   readonly permitted: readonly NonRootResult[];
 }
 
-export const outcomeOf = (r: NonRootResult): NonRootOutcome => ({ canonical: r, permitted: [r, ...(r.alternatives ?? [])] });
-
 /** A field of the current VMCS (0 without one: non-root operation always has one). */
 export const vmcsField = (s: VtxState, name: FieldName): bigint => {
   const region = s.currentVmcs === null ? undefined : s.vmcs.get(s.currentVmcs);
