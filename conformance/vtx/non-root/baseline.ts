@@ -18,6 +18,7 @@ import {
 } from '../../../spec/vtx/state.js';
 import type { FieldName } from '../../../spec/vtx/vmcs/fields.js';
 import { readField } from '../../../spec/vtx/state.js';
+import { flatDescriptor, interruptGate64, tssDescriptor64 } from '../../../spec/x86/descriptors.js';
 import { baselineState, EPT_PML4, VMCS_REGION } from '../baseline.js';
 
 export const GUEST_LAYOUT = {
@@ -40,18 +41,6 @@ export const GUEST_SELECTORS = { kernelCode: 0x08, kernelData: 0x10, tss: 0x18, 
 const P = 1n, RW = 2n, US = 4n, A = 1n << 5n, D = 1n << 6n, PS = 1n << 7n;
 const WORDS_16MIB = 8; // 2 MiB pages
 
-/** Segment descriptor (Vol. 3A §3.4.5): base 0, limit FFFFF with G, the given type/S/DPL/P and L, D/B bits. */
-const descriptor = (type: number, dpl: number, l: boolean, db: boolean): bigint => {
-  const access = BigInt(type | 0x10 | (dpl << 5) | 0x80);
-  const flags = BigInt(0x8 | (l ? 0x2 : 0) | (db ? 0x4 : 0)); // G, L, D/B
-  return 0xffffn | (access << 40n) | (0xfn << 48n) | (flags << 52n);
-};
-
-/** 64-bit interrupt gate (Vol. 3A §6.14.1): selector 08H, type 14, present, DPL as given, IST 0. */
-const gate = (target: bigint, dpl: number): [bigint, bigint] => {
-  const lo = (target & 0xffffn) | (BigInt(GUEST_SELECTORS.kernelCode) << 16n) | (BigInt(0x8e | (dpl << 5)) << 40n) | (((target >> 16n) & 0xffffn) << 48n);
-  return [lo, (target >> 32n) & 0xffff_ffffn];
-};
 
 /** Vectors a CPL-3 guest may reach with INT3, INTO and INT n (gate DPL 3); others DPL 0 (#GP at CPL 3, Vol. 3A §6.12.1.1). */
 const USER_VECTORS = new Set([3, 4, 0x80]);
@@ -67,21 +56,22 @@ const guestMemory = (): Map<bigint, bigint> => {
   m.set(L.eptPdpt, L.eptPd | 7n);
   for (let i = 0; i < WORDS_16MIB; i++) m.set(L.eptPd + BigInt(8 * i), (BigInt(i) << 21n) | 7n | (6n << 3n) | PS);
   const gdt: [number, bigint][] = [
-    [GUEST_SELECTORS.kernelCode, descriptor(0xb, 0, true, false)],
-    [GUEST_SELECTORS.kernelData, descriptor(0x3, 0, false, true)],
-    [GUEST_SELECTORS.userCode, descriptor(0xb, 3, true, false)],
-    [GUEST_SELECTORS.userData, descriptor(0x3, 3, false, true)],
+    [GUEST_SELECTORS.kernelCode, flatDescriptor(0xb, 0, true, false)],
+    [GUEST_SELECTORS.kernelData, flatDescriptor(0x3, 0, false, true)],
+    [GUEST_SELECTORS.userCode, flatDescriptor(0xb, 3, true, false)],
+    [GUEST_SELECTORS.userData, flatDescriptor(0x3, 3, false, true)],
   ];
   for (const [sel, d] of gdt) m.set(L.gdt + BigInt(sel), d);
   // 64-bit TSS descriptor (16 bytes): base TSS, limit 67H, type 11 (busy), present.
-  const tssLo = 0x67n | ((L.tss & 0xff_ffffn) << 16n) | (0x8bn << 40n) | (((L.tss >> 24n) & 0xffn) << 56n);
-  m.set(L.gdt + BigInt(GUEST_SELECTORS.tss), tssLo);
-  m.set(L.gdt + BigInt(GUEST_SELECTORS.tss) + 8n, L.tss >> 32n);
+  const [busyLo, busyHi] = tssDescriptor64(L.tss, 0x67n, 11);
+  m.set(L.gdt + BigInt(GUEST_SELECTORS.tss), busyLo);
+  m.set(L.gdt + BigInt(GUEST_SELECTORS.tss) + 8n, busyHi);
   // A second, available (type 9) TSS descriptor: the target a task switch can name (a busy one is #GP).
-  m.set(L.gdt + BigInt(GUEST_SELECTORS.availableTss), (tssLo & ~(0xfn << 40n)) | (0x89n << 40n));
-  m.set(L.gdt + BigInt(GUEST_SELECTORS.availableTss) + 8n, L.tss >> 32n);
+  const [availableLo, availableHi] = tssDescriptor64(L.tss, 0x67n, 9);
+  m.set(L.gdt + BigInt(GUEST_SELECTORS.availableTss), availableLo);
+  m.set(L.gdt + BigInt(GUEST_SELECTORS.availableTss) + 8n, availableHi);
   for (let v = 0; v < 256; v++) {
-    const [lo, hi] = gate(L.handlers + BigInt(16 * v), USER_VECTORS.has(v) ? 3 : 0);
+    const [lo, hi] = interruptGate64(L.handlers + BigInt(16 * v), GUEST_SELECTORS.kernelCode, USER_VECTORS.has(v) ? 3 : 0);
     m.set(L.idt + BigInt(16 * v), lo);
     m.set(L.idt + BigInt(16 * v) + 8n, hi);
   }

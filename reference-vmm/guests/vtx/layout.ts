@@ -14,6 +14,7 @@
  * 0x200000.
  */
 import { MSR, type CpuRegisters, type SegmentRegister } from '../../../spec/vtx/state.js';
+import { flatDescriptor, interruptGate64, tssDescriptor64 } from '../../../spec/x86/descriptors.js';
 import type { GuestInitialState } from './program.js';
 
 export const LAYOUT = {
@@ -38,16 +39,7 @@ const P = 1n, RW = 2n, US = 4n, A = 1n << 5n, D = 1n << 6n, PS = 1n << 7n;
 /** Present, writable, user, accessed and dirty: ordinary accesses then write no paging structure. */
 export const PTE_FLAGS = P | RW | US | A | D;
 
-const descriptor = (type: number, dpl: number, l: boolean, db: boolean): bigint => {
-  const access = BigInt(type | 0x10 | (dpl << 5) | 0x80);
-  const flags = BigInt(0x8 | (l ? 0x2 : 0) | (db ? 0x4 : 0));
-  return 0xffffn | (access << 40n) | (0xfn << 48n) | (flags << 52n);
-};
 
-const gate = (target: bigint, dpl: number): [bigint, bigint] => {
-  const lo = (target & 0xffffn) | (BigInt(SELECTORS.kernelCode) << 16n) | (BigInt(0x8e | (dpl << 5)) << 40n) | (((target >> 16n) & 0xffffn) << 48n);
-  return [lo, (target >> 32n) & 0xffff_ffffn];
-};
 
 const USER_VECTORS = new Set([3, 4, 0x80]);
 
@@ -64,18 +56,18 @@ export const standardMemory = (): Map<bigint, bigint> => {
   for (let i = 1; i < 8; i++) m.set(L.pd + BigInt(8 * i), (BigInt(i) << 21n) | PTE_FLAGS | PS);
   for (let i = 0; i < 512; i++) m.set(L.pt + BigInt(8 * i), identityPte(i));
   const gdt: [number, bigint][] = [
-    [SELECTORS.kernelCode, descriptor(0xb, 0, true, false)],
-    [SELECTORS.kernelData, descriptor(0x3, 0, false, true)],
+    [SELECTORS.kernelCode, flatDescriptor(0xb, 0, true, false)],
+    [SELECTORS.kernelData, flatDescriptor(0x3, 0, false, true)],
     // SYSEXIT to 64-bit code loads CS = SYSENTER_CS + 32 and SS = SYSENTER_CS + 40 (Vol. 2B SYSEXIT).
-    [SELECTORS.userCode & ~3, descriptor(0xb, 3, true, false)],
-    [SELECTORS.userData & ~3, descriptor(0x3, 3, false, true)],
+    [SELECTORS.userCode & ~3, flatDescriptor(0xb, 3, true, false)],
+    [SELECTORS.userData & ~3, flatDescriptor(0x3, 3, false, true)],
   ];
   for (const [sel, d] of gdt) m.set(L.gdt + BigInt(sel), d);
-  const tssLo = 0x67n | ((L.tss & 0xff_ffffn) << 16n) | (0x8bn << 40n) | (((L.tss >> 24n) & 0xffn) << 56n);
+  const [tssLo, tssHi] = tssDescriptor64(L.tss, 0x67n, 11);
   m.set(L.gdt + BigInt(SELECTORS.tss), tssLo);
-  m.set(L.gdt + BigInt(SELECTORS.tss) + 8n, L.tss >> 32n);
+  m.set(L.gdt + BigInt(SELECTORS.tss) + 8n, tssHi);
   for (let v = 0; v < 256; v++) {
-    const [lo, hi] = gate(handlerOf(v), USER_VECTORS.has(v) ? 3 : 0);
+    const [lo, hi] = interruptGate64(handlerOf(v), SELECTORS.kernelCode, USER_VECTORS.has(v) ? 3 : 0);
     m.set(L.idt + BigInt(16 * v), lo);
     m.set(L.idt + BigInt(16 * v) + 8n, hi);
   }
