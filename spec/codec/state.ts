@@ -36,7 +36,7 @@ import {
 import type { NonRootInput } from '../vtx/guest/events.js';
 import { NonRootInputCodec } from './guest-input.js';
 import { hex32Number, hex64, hexBits, parseUnsigned, toHex, widthMessage } from './hex.js';
-import { arrayOf, bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
+import { arrayOf, bool, describeValue, intRange, isPlainObject, keyedMap, literals, nullable, str, strictObject, validateAt } from './strict.js';
 
 export type EntryInstruction = 'VMLAUNCH' | 'VMRESUME';
 
@@ -108,35 +108,13 @@ const hexKeyedMap = <K, V, O>(
   fromKey: (k: K) => string,
   value: t.Type<V, O, unknown>,
 ): t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown> =>
-  new t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown>(
-    name,
-    (u): u is ReadonlyMap<K, V> => u instanceof Map,
-    (u, c) => {
-      if (!isPlainObject(u)) return t.failure(u, c, `expected an object, got ${describeValue(u)}`);
-      const errors: t.Errors = [];
-      const out = new Map<K, V>();
-      for (const [key, raw] of Object.entries(u)) {
-        const k = parseUnsigned(key);
-        const at = t.appendContext(c, key, value, raw);
-        if (typeof k === 'string') {
-          errors.push({ value: key, context: at, message: `expected a hex key like "0x1000", got key ${JSON.stringify(key)}` });
-          continue;
-        }
-        if (k >> BigInt(keyBits) !== 0n) {
-          errors.push({ value: key, context: at, message: `key: ${widthMessage(keyBits, k)}` });
-          continue;
-        }
-        if (k % BigInt(align) !== 0n) {
-          errors.push({ value: key, context: at, message: `key: expected an address aligned to ${align} bytes, got ${toHex(k)}` });
-          continue;
-        }
-        const v = validateAt(value, raw, c, key, errors);
-        if (v !== undefined) out.set(toKey(k), v);
-      }
-      return errors.length > 0 ? t.failures(errors) : t.success(out);
-    },
-    (m) => Object.fromEntries([...m].map(([k, v]) => [fromKey(k), value.encode(v)])),
-  );
+  keyedMap(name, (key): K | { readonly error: string } => {
+    const k = parseUnsigned(key);
+    if (typeof k === 'string') return { error: `expected a hex key like "0x1000", got key ${JSON.stringify(key)}` };
+    if (k >> BigInt(keyBits) !== 0n) return { error: `key: ${widthMessage(keyBits, k)}` };
+    if (k % BigInt(align) !== 0n) return { error: `key: expected an address aligned to ${align} bytes, got ${toHex(k)}` };
+    return toKey(k);
+  }, fromKey, value);
 
 const FIELD_NAMES = VMCS_FIELDS.map((f) => f.name) as readonly FieldName[];
 

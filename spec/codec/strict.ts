@@ -148,3 +148,34 @@ export const arrayOf = <A, O>(codec: t.Type<A, O, unknown>): t.Type<readonly A[]
     },
     (a) => a.map((v) => codec.encode(v)),
   );
+
+/**
+ * A JSON object read as a map: each key parsed by `parseKey` (a message when it is not a key),
+ * each value by `value`; errors name the key. The encoder writes the keys with `formatKey`.
+ */
+export const keyedMap = <K, V, O>(
+  name: string,
+  parseKey: (key: string) => K | { readonly error: string },
+  formatKey: (k: K) => string,
+  value: t.Type<V, O, unknown>,
+): t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown> =>
+  new t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown>(
+    name,
+    (u): u is ReadonlyMap<K, V> => u instanceof Map,
+    (u, c) => {
+      if (!isPlainObject(u)) return t.failure(u, c, `expected an object, got ${describeValue(u)}`);
+      const errors: t.Errors = [];
+      const out = new Map<K, V>();
+      for (const [key, raw] of Object.entries(u)) {
+        const k = parseKey(key);
+        if (typeof k === 'object' && k !== null && 'error' in k) {
+          errors.push({ value: key, context: t.appendContext(c, key, value, raw), message: k.error });
+          continue;
+        }
+        const v = validateAt(value, raw, c, key, errors);
+        if (v !== undefined) out.set(k as K, v);
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out);
+    },
+    (m) => Object.fromEntries([...m].map(([k, v]) => [formatKey(k), value.encode(v)])),
+  );

@@ -42,42 +42,12 @@ import { emptyVpd, initialVtiState, ZERO_GR } from '../vti/machine/initial.js';
 import { DEFAULT_VTI_PROFILE } from '../vti/machine/profile.js';
 import type { Gr, PalEnvironment, TlbEntry, VirtualProcessor, Vpd, VtiState } from '../vti/machine/state.js';
 import { hex64, parseUnsigned, toHex, widthMessage } from './hex.js';
-import { arrayOf, bool, describeValue, intRange, isPlainObject, literals, nullable, str, strictObject, validateAt } from './strict.js';
+import { arrayOf, bool, intRange, isPlainObject, keyedMap, literals, nullable, str, strictObject } from './strict.js';
 import { VtiStepInputCodec } from './vti-step.js';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
-/**
- * A JSON object read as a map: each key parsed by `parseKey` (a message when it is not a key),
- * each value by `value`; errors name the key. The encoder writes the keys with `formatKey`.
- */
-const keyedMap = <K, V, O>(
-  name: string,
-  parseKey: (key: string) => K | { readonly error: string },
-  formatKey: (k: K) => string,
-  value: t.Type<V, O, unknown>,
-): t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown> =>
-  new t.Type<ReadonlyMap<K, V>, Record<string, O>, unknown>(
-    name,
-    (u): u is ReadonlyMap<K, V> => u instanceof Map,
-    (u, c) => {
-      if (!isPlainObject(u)) return t.failure(u, c, `expected an object, got ${describeValue(u)}`);
-      const errors: t.Errors = [];
-      const out = new Map<K, V>();
-      for (const [key, raw] of Object.entries(u)) {
-        const k = parseKey(key);
-        if (typeof k === 'object' && k !== null && 'error' in k) {
-          errors.push({ value: key, context: t.appendContext(c, key, value, raw), message: k.error });
-          continue;
-        }
-        const v = validateAt(value, raw, c, key, errors);
-        if (v !== undefined) out.set(k as K, v);
-      }
-      return errors.length > 0 ? t.failures(errors) : t.success(out);
-    },
-    (m) => Object.fromEntries([...m].map(([k, v]) => [formatKey(k), value.encode(v)])),
-  );
 
 /** `prefix<N>` or one of `names`, for N in [0, max]. */
 const namedIndex = (what: string, prefix: string, max: number, names: ReadonlyMap<string, number>) => ({
