@@ -96,6 +96,7 @@ export const DEFAULT_CPU: CpuRegisters = {
   activity: 'active',
   pendingDebug: 0n,
   tsc: 0n,
+  pdpte: [0n, 0n, 0n, 0n],
   pending: NO_PENDING_EVENTS,
 };
 
@@ -195,6 +196,7 @@ const cpuCodec = strictObject('cpu', {}, {
   activity: literals<ActivityState>('activity', ['active', 'hlt', 'shutdown', 'wait-for-sipi']),
   pendingDebug: hex64,
   tsc: hex64,
+  pdpte: fixedLength('pdpte', 4, hex64),
   pending: strictObject('pending', {}, {
     extint: nullable(intRange('extint', 0, 255)), nmi: bool, init: bool, sipi: nullable(intRange('sipi', 0, 255)),
   }),
@@ -253,7 +255,7 @@ const toStateFile = (s: t.TypeOf<typeof stateShape>): StateFile => {
  * DEFAULT_CPU: VM-entry states and suite vectors keep the shape (and vector IDs) they had before
  * non-root operation was modelled, and a decoded file gets the defaults back.
  */
-const GUEST_REGISTER_KEYS = ['gpr', 'cr2', 'cr8', 'dr', 'dr6', 'segments', 'gdtr', 'idtr', 'blockingBySti', 'blockingBySmi', 'blockingByNmi', 'activity', 'pendingDebug', 'tsc', 'pending'] as const;
+const GUEST_REGISTER_KEYS = ['gpr', 'cr2', 'cr8', 'dr', 'dr6', 'segments', 'gdtr', 'idtr', 'blockingBySti', 'blockingBySmi', 'blockingByNmi', 'activity', 'pendingDebug', 'tsc', 'pdpte', 'pending'] as const;
 /** Equal as data: bigints by value, objects whatever their key order. */
 const canonical = (_k: string, v: unknown): unknown =>
   typeof v === 'bigint' ? `0x${v.toString(16)}`

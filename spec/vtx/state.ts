@@ -102,6 +102,12 @@ export interface CpuRegisters {
   readonly pendingDebug: bigint;
   /** The time-stamp counter (RDTSC without offsetting or scaling). */
   readonly tsc: bigint;
+  /**
+   * PDPTE0–3, the internal registers PAE paging translates through (Vol. 3A §4.4.1): loaded by MOV to
+   * CR0/CR3/CR4 (PAGING.PAE.LOAD), by VM entry (ENTRY.LOAD.PDPTE) and by a VM exit to a PAE host
+   * (VMEXIT.HOST.PDPTE), not by writes to the table in memory. Meaningful only while PAE paging is in use.
+   */
+  readonly pdpte: readonly bigint[];
   readonly pending: PendingEvents;
 }
 

@@ -24,8 +24,13 @@ export const PAGING_RULES = {
   }),
   'PAGING.PAE': archRule({
     volume: A, section: '4.4',
-    statement: 'PAE paging: one of four PDPTE registers (bits 31:30, loaded with CR3 or, with EPT, by VM entry from the guest PDPTE fields) → PDE (29:21, PS = 1 maps 2 MiB) → PTE (20:12), 8-byte entries',
+    statement: 'PAE paging: the PDPTE register selected by bits 31:30 (not the table in memory: PAGING.PAE.LOAD, ENTRY.LOAD.PDPTE, VMEXIT.HOST.PDPTE fill them) → PDE (29:21, PS = 1 maps 2 MiB) → PTE (20:12), 8-byte entries',
     precondition: 'CR0.PG = 1, CR4.PAE = 1, IA32_EFER.LME = 0', outcome: 'the physical address, or #PF',
+  }),
+  'PAGING.PAE.LOAD': archRule({
+    volume: A, section: '4.4.1',
+    statement: 'MOV to CR3 while PAE paging is in use, and MOV to CR0 or CR4 after which PAE paging is in use that changes CR0.CD, NW, PG or CR4.PAE, PGE, PSE, SMEP, load the four PDPTE registers from the 32-byte table at CR3[31:5] (with EPT a guest-physical address read through EPT, with no guest-linear address: §27.2.1, §28.2.3.2); a present PDPTE with bits 2:1, 8:5 or 63:MAXPHYADDR set makes the instruction #GP(0) and nothing is loaded',
+    precondition: 'the instruction does not exit', outcome: 'PDPTE0-3 loaded, or #GP(0), or an EPT-induced VM exit',
   }),
   'PAGING.32BIT': archRule({
     volume: A, section: '4.3',

@@ -143,8 +143,11 @@ export interface GateBreak {
 }
 
 export interface NonRootSetup {
-  /** 'protected': the guest is switched to 32-bit protected mode with 32-bit paging (see protectedGuest). */
-  readonly mode: 'ia32e' | 'protected';
+  /**
+   * 'protected': the guest is switched to 32-bit protected mode with 32-bit paging (see protectedGuest);
+   * 'pae': the same with PAE paging (see paeGuest).
+   */
+  readonly mode: 'ia32e' | 'protected' | 'pae';
   readonly xssExitBitmap: bigint;
   readonly enclsExitingBitmap: bigint;
   readonly inSmm: boolean;
@@ -201,7 +204,7 @@ const setupArb = (profile: BuiltinProfileName): fc.Arbitrary<NonRootSetup> => {
   if (caps.activityStateSupported(2n)) activities.push('shutdown');
   if (caps.activityStateSupported(3n)) activities.push('wait-for-sipi');
   return fc.record({
-    mode: fc.oneof({ weight: 4, arbitrary: fc.constant('ia32e' as const) }, { weight: 1, arbitrary: fc.constant('protected' as const) }),
+    mode: fc.oneof({ weight: 4, arbitrary: fc.constant('ia32e' as const) }, { weight: 1, arbitrary: fc.constant('protected' as const) }, { weight: 1, arbitrary: fc.constant('pae' as const) }),
     xssExitBitmap: fc.constantFrom(0n, 0x100n, 0xffff_ffff_ffff_ffffn),
     enclsExitingBitmap: fc.constantFrom(0n, 0x5n, 0xffff_ffff_ffff_ffffn),
     inSmm: fc.oneof({ weight: 20, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
@@ -379,6 +382,7 @@ export const realiseNonRootCase = (c: NonRootCase): VtxState => {
   s = withMemory(s, memory);
 
   if (u.mode === 'protected') s = protectedGuest(s);
+  if (u.mode === 'pae') s = paeGuest(s);
   const cpl3 = u.cpl3 && u.activity !== 'hlt';
   const ifSet = u.flags.if;
   const blocking = u.blocking === 'sti' && !ifSet ? 'none' : u.blocking;
@@ -388,7 +392,7 @@ export const realiseNonRootCase = (c: NonRootCase): VtxState => {
   const segments = cpl3
     ? {
       ...s.cpu.segments,
-      cs: u.mode === 'protected'
+      cs: u.mode !== 'ia32e'
         ? { selector: PROTECTED.userCode32 | 3, base: 0n, limit: 0xffff_ffff, accessRights: 0xc0fb }
         : { selector: GUEST_SELECTORS.userCode | 3, base: 0n, limit: 0xffff_ffff, accessRights: 0xa0fb },
       ss: { selector: GUEST_SELECTORS.userData | 3, base: 0n, limit: 0xffff_ffff, accessRights: 0xc0f3 },
@@ -418,8 +422,13 @@ export const realiseNonRootCase = (c: NonRootCase): VtxState => {
 
 // --- a 32-bit protected-mode guest: 8-byte IDT gates, a 32-bit TSS, task gates, 32-bit paging ---
 
-/** Where the protected-mode guest keeps its own tables (outside the baseline's, inside the mapped 16 MiB). */
+/**
+ * Where the protected-mode guest keeps its own tables (outside the baseline's, inside the mapped 16 MiB);
+ * the PAE guest's page-directory-pointer table is at an address the register values include, so that
+ * generated programs load CR3 with it and store into it.
+ */
 export const PROTECTED = {
+  pdpt: 0x18000n, paePd: 0x19000n,
   pd: 0x15000n, tss: 0x16000n, tss2: 0x16100n, idt: 0x17000n, idtLimit: 0x7ff,
   code32: 0x38, userCode32: 0x40, tssSelector: 0x48, availableTss: 0x50, taskGate: 0x58,
   /** IDT vector whose gate is a task gate (to the available TSS). */
@@ -479,3 +488,48 @@ export const protectedGuest = (s: VtxState): VtxState => {
     idtr: { base: P.idt, limit: P.idtLimit },
   }), { VM_ENTRY_CONTROLS: entry });
 };
+
+/**
+ * The protected-mode guest with PAE paging instead (Vol. 3A §4.4): CR4.PAE = 1, CR3 at a 32-byte
+ * table whose first PDPTE points to a page directory of 2-MiB pages mapping 16 MiB one-to-one, the
+ * other three not present. The PDPTE registers hold the table's entries, and so does GUEST_PDPTR0-3,
+ * which VM entry would load them from with EPT (§26.3.2.4).
+ */
+export const paeGuest = (s: VtxState): VtxState => {
+  const P = PROTECTED;
+  const p = protectedGuest(s);
+  const pdpte = [P.paePd | 1n, 0n, 0n, 0n];
+  const words: [bigint, bigint][] = [
+    ...pdpte.map((e, i) => [P.pdpt + BigInt(8 * i), e] as [bigint, bigint]),
+    ...Array.from({ length: 8 }, (_, i) => [P.paePd + BigInt(8 * i), (BigInt(i) << 21n) | 0xe7n] as [bigint, bigint]),
+  ];
+  return withVmcs(withCpu(withMemory(p, words), { cr3: P.pdpt, cr4: p.cpu.cr4 | 0x20n, pdpte }), {
+    GUEST_PDPTR0: pdpte[0], GUEST_PDPTR1: 0n, GUEST_PDPTR2: 0n, GUEST_PDPTR3: 0n,
+  });
+};
+
+// --- PAE-paging programs ---
+
+const R = fc.constantFrom(0, 1, 2);
+/** Values the PAE programs move into registers: tables, PDPTEs (one with reserved bit 1 set), CR0 and CR4 values, addresses. */
+const PAE_VALUES = [
+  PROTECTED.pdpt, PROTECTED.pdpt + 0x20n, PROTECTED.paePd | 1n, 0x1a000n | 1n, 0x1a000n | 3n, 0n,
+  0x8000_0031n, 0xc000_0031n, 0x8001_0031n, 0x2020n, 0x20a0n, 0x2030n, 0x2220n, 0x2000n,
+  0x40_0000n, 0x4000_0000n, 0xc000_0000n,
+];
+/** Programs that load and rewrite PAE paging structures: moves, MOV to CR0/CR3/CR4, stores into the tables, loads through them. */
+const paeInputArb: fc.Arbitrary<NonRootInput> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('MOV_RI' as const), dst: R, imm: fc.constantFrom(...PAE_VALUES) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('MOV_TO_CR' as const), cr: fc.constantFrom(0 as const, 3 as const, 4 as const), src: R }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('STORE' as const), size: fc.constant(8 as const), src: R, mem: fc.record({ base: R, disp: fc.constantFrom(0n, 8n, 0x20n, 0x28n) }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('LOAD' as const), size: fc.constant(8 as const), dst: R, mem: fc.record({ base: R, disp: fc.constantFrom(0n, 8n, 0x1000n) }) }) },
+  fc.record({ op: fc.constant('MOV_FROM_CR' as const), cr: fc.constantFrom(0 as const, 3 as const, 4 as const), dst: R }),
+).map((instruction): NonRootInput => ({ kind: 'instruction', instruction }));
+
+/** Cases in the PAE-paging guest running `paeInputArb` programs (with an event now and then). */
+export const paeCaseArb = (): fc.Arbitrary<NonRootCase> =>
+  fc.constantFrom(...BUILTIN_PROFILE_NAMES).chain((profile) => fc.record({
+    profile: fc.constant(profile),
+    setup: setupArb(profile).map((u): NonRootSetup => ({ ...u, mode: 'pae' })),
+    steps: fc.array(fc.oneof({ weight: 8, arbitrary: paeInputArb }, { weight: 1, arbitrary: nonRootInputArb }), { minLength: 1, maxLength: 10 }),
+  }));

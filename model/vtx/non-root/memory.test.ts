@@ -118,14 +118,26 @@ describe('guest paging (Vol. 3A ch. 4)', () => {
     expect(r.ok && r.value).toBe(0x77n);
   });
 
-  it('PAGING.PAE: PAE paging through the PDPTE at CR3 and a 2-MiB page', () => {
-    const s = withMemory(withCpu(base, { efer: 0n, csL: false, cr3: 0x31000n }), [
-      [0x31000n, 0x32000n | P],
+  it('PAGING.PAE: PAE paging through PDPTE register 0 and a 2-MiB page', () => {
+    const s = withMemory(withCpu(base, { efer: 0n, csL: false, cr3: 0x31000n, pdpte: [0x32000n | P, 0n, 0n, 0n] }), [
       [0x32000n + 16n, 0xa0_0000n | P | RW | PS],
       [0xa0_0008n, 0x99n],
     ]);
     const r = readLinear(caps, s, 0x40_0008n, 8, []);
     expect(r.ok && r.value).toBe(0x99n);
+  });
+
+  it('PAGING.PAE: the walk uses the PDPTE registers, not the table in memory they were loaded from', () => {
+    // The table at CR3 now says "not present"; the register still maps the page.
+    const s = withMemory(withCpu(base, { efer: 0n, csL: false, cr3: 0x31000n, pdpte: [0x32000n | P, 0n, 0n, 0n] }), [
+      [0x31000n, 0n],
+      [0x32000n + 16n, 0xa0_0000n | P | RW | PS],
+      [0xa0_0008n, 0x99n],
+    ]);
+    expect(readLinear(caps, s, 0x40_0008n, 8, []).ok).toBe(true);
+    // And a register that is not present faults though the table in memory is present.
+    const t = translateAccess(caps, withCpu(s, { pdpte: [0n, 0n, 0n, 0n] }), 0x40_0008n, 8, { kind: 'read', mode: { user: false, implicit: false }, nmiUnblocking: false }, []);
+    expect(t.ok ? null : t.failure).toMatchObject({ kind: 'exception', vector: 14, errorCode: 0, pageFaultAddress: 0x40_0008n });
   });
 });
 

@@ -59,5 +59,7 @@ export const registersAtMsrFailure = (e: EntryEnv, guest: LoadedGuestState, fail
     if (index === MSR.IA32_EFER) efer = (data & ~EFER_LMA) | (efer & EFER_LMA);
     else written.set(index, data);
   }
-  return guestRegisters(e, { ...guest, efer }, e.state.cpu, written);
+  // The PDPTE registers keep their values: only a PAE host uses them next, and its exit reloads them
+  // (VMEXIT.HOST.PDPTE), so what an entry that failed put there cannot be observed.
+  return { ...guestRegisters(e, { ...guest, efer }, e.state.cpu, written), pdpte: e.state.cpu.pdpte };
 };

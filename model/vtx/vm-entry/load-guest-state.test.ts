@@ -59,6 +59,36 @@ describe('§26.3.2.2 segment and descriptor-table registers', () => {
   });
 });
 
+describe('§26.3.2.4 PDPTE registers', () => {
+  const TABLE = 0x9000n;
+  const ENTRIES = [0xa001n, 0n, 0xc001n, 0xd001n];
+  /** A protected-mode guest with PAE paging, its table at TABLE in memory. */
+  const pae = (): VtxState => {
+    const s = root();
+    const memory = new Map(s.memory);
+    ENTRIES.forEach((e, i) => memory.set(TABLE + BigInt(8 * i), e));
+    return edit({ ...baselineState(PROFILE, 'protected'), memory }, { GUEST_CR4: readField(s.vmcs.get(s.currentVmcs!)!.fields, 'GUEST_CR4') | 0x20n, GUEST_CR3: TABLE });
+  };
+  const field = (s: VtxState, f: FieldName) => readField(s.vmcs.get(s.currentVmcs!)!.fields, f);
+
+  it('ENTRY.LOAD.PDPTE: without EPT an entry to a PAE guest loads the four PDPTEs of the table at guest CR3', () => {
+    expect(entered(pae()).cpu.pdpte).toEqual(ENTRIES);
+  });
+  it('ENTRY.LOAD.PDPTE: with EPT it loads the GUEST_PDPTR0-3 fields instead', () => {
+    const s = pae();
+    const ept = edit(s, {
+      CPU_BASED_VM_EXEC_CONTROL: field(s, 'CPU_BASED_VM_EXEC_CONTROL') | (1n << 31n), SECONDARY_VM_EXEC_CONTROL: 2n,
+      GUEST_PDPTR0: 0x11001n, GUEST_PDPTR1: 0n, GUEST_PDPTR2: 0n, GUEST_PDPTR3: 0x44001n,
+    });
+    expect(registers(ept).pdpte).toEqual([0x11001n, 0n, 0n, 0x44001n]);
+  });
+  it('ENTRY.LOAD.PDPTE: an entry to a guest not using PAE paging leaves the registers as they were', () => {
+    const s = root();
+    const before = [0x1001n, 0n, 0n, 0n];
+    expect(entered({ ...s, cpu: { ...s.cpu, pdpte: before } }).cpu.pdpte).toEqual(before);
+  });
+});
+
 describe('§26.6 guest non-register state', () => {
   it('ENTRY.LOAD.INTERRUPTIBILITY: a non-vectoring entry takes STI and NMI blocking from the field', () => {
     const cpu = entered(edit(root(), { GUEST_INTERRUPTIBILITY_INFO: 0x9n, GUEST_RFLAGS: 0x202n })).cpu;

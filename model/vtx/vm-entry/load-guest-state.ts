@@ -10,6 +10,7 @@ import { MSR, SEGMENT_NAMES } from '../../../spec/vtx/state.js';
 import { bigOf } from '../u64.js';
 import { signExtend } from '../vm-exit/vmcs.js';
 import { F, lo, hi, type EntryEnv } from './env.js';
+import { loadedPdptes } from './guest-pdptes.js';
 
 /** CR0 bits a VM entry never modifies (§26.3.2.1): ET (4), 15:6, 17, 28:19, NW (29), CD (30), 63:32. */
 const CR0_KEEP = 0xffff_ffff_0000_0000n | 0x10n | 0xffc0n | 0x2_0000n | 0x1ff8_0000n | 0x6000_0000n;
@@ -143,7 +144,7 @@ const pendingDebugAfterEntry = (e: EntryEnv, interruptibility: number, activity:
 
 /**
  * The processor registers after entry (rules ENTRY.LOAD.SEGMENTS, ENTRY.LOAD.DESCRIPTOR_TABLES,
- * ENTRY.LOAD.INTERRUPTIBILITY, ENTRY.LOAD.ACTIVITY, ENTRY.LOAD.PENDING_DEBUG): the loaded guest state, CPL from SS.DPL
+ * ENTRY.LOAD.INTERRUPTIBILITY, ENTRY.LOAD.ACTIVITY, ENTRY.LOAD.PENDING_DEBUG, ENTRY.LOAD.PDPTE): the loaded guest state, CPL from SS.DPL
  * (§26.3.2.2), the FS/GS bases also as the FS.base/GS.base MSRs, the VM-entry MSR-load list's values,
  * and the guest's interruptibility, activity and pending debug exceptions (§26.6.1–26.6.3). With
  * "virtual NMIs" = 1, blockingByNmi is the virtual-NMI blocking of bit 3 (state.ts).
@@ -187,5 +188,6 @@ export const guestRegisters = (e: EntryEnv, g: LoadedGuestState, before: CpuRegi
     blockingByNmi: bitOf(3),
     activity,
     pendingDebug: pendingDebugAfterEntry(e, interruptibility, activity),
+    pdpte: loadedPdptes(e) ?? before.pdpte,
   };
 };

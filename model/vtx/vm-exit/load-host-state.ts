@@ -61,15 +61,13 @@ const dataSegment = (selector: number, base: bigint, ss: boolean): SegmentRegist
     ? { selector, base, limit: 0, accessRights: ss ? HOST_AR.unusableSs : HOST_AR.unusable }
     : { selector, base, limit: FLAT, accessRights: HOST_AR.data };
 
+/** The four PDPTEs at host CR3[31:5] (Vol. 3A §4.4.1). */
+const hostPdptes = (cr3: bigint, memory: ReadonlyMap<bigint, bigint>): readonly bigint[] =>
+  [0n, 1n, 2n, 3n].map((i) => readMemory64(memory, (cr3 & 0xffff_ffe0n) + 8n * i));
+
 /** The PDPTEs at host CR3 pass the MOV-to-CR3 checks of PAE paging (Vol. 3A §4.4.1). */
-const hostPdptesValid = (caps: Capabilities, cr3: bigint, memory: ReadonlyMap<bigint, bigint>): boolean => {
-  const table = cr3 & 0xffff_ffe0n;
-  for (let i = 0n; i < 4n; i++) {
-    const e = readMemory64(memory, table + 8n * i);
-    if (!pdpteValid(loOf(e), hiOf(e), caps.maxPhysAddr)) return false;
-  }
-  return true;
-};
+const hostPdptesValid = (caps: Capabilities, cr3: bigint, memory: ReadonlyMap<bigint, bigint>): boolean =>
+  hostPdptes(cr3, memory).every((e) => pdpteValid(loOf(e), hiOf(e), caps.maxPhysAddr));
 
 const paePaging = (cpu: CpuRegisters): boolean => bitN(cpu.cr0, 31) && bitN(cpu.cr4, 5) && !bitN(cpu.efer, 10);
 
@@ -153,6 +151,8 @@ export const loadHostState = (
     // With "virtual NMIs" = 1 the guest's flag was virtual-NMI blocking, and NMIs themselves were unblocked (§26.6.1).
     blockingByNmi: cause.directNmi || (!bit(ctl.pin, PIN_VIRTUAL_NMIS) && before.blockingByNmi),
     pendingDebug: 0n,
+    // VMEXIT.HOST.PDPTE: an exit to a PAE host that does not abort loads the PDPTEs as MOV to CR3 would.
+    pdpte: !hasz && bitN(cr4, 5) ? hostPdptes(cr3, memory) : before.pdpte,
   };
   return { kind: 'loaded', cpu, mayAbort };
 };

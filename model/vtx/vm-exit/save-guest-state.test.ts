@@ -147,9 +147,15 @@ describe('§27.3.4 non-register state', () => {
     expect(field(exit(withVmcs(timer, { VM_EXIT_CONTROLS: exitControlsWith(timer, SAVE_TIMER) })), 'VMX_PREEMPTION_TIMER_VALUE')).toBe(0x1234n);
   });
 
-  it('VMEXIT.SAVE.PDPTE: the PDPTE fields keep what VM entry loaded (no PDPTE registers in the abstraction)', () => {
-    const s = withVmcs(guest(), { GUEST_PDPTR0: 0x6001n, GUEST_PDPTR3: 0x9001n });
-    const after = exit(s);
-    expect([field(after, 'GUEST_PDPTR0'), field(after, 'GUEST_PDPTR3')]).toEqual([0x6001n, 0x9001n]);
+  const pae = withCpu(withVmcs(guest(), { GUEST_PDPTR0: 0x6001n, GUEST_PDPTR3: 0x9001n }), { efer: 0n, csL: false, pdpte: [0x7001n, 0n, 0n, 0xa001n] });
+  const PDPTRS = ['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'] as const;
+  it('VMEXIT.SAVE.PDPTE: with EPT a guest using PAE paging has its PDPTE registers saved', () => {
+    const ept = withVmcs(pae, { CPU_BASED_VM_EXEC_CONTROL: field(pae, 'CPU_BASED_VM_EXEC_CONTROL') | (1n << 31n), SECONDARY_VM_EXEC_CONTROL: 2n });
+    expect(PDPTRS.map((f) => field(exit(ept), f))).toEqual([0x7001n, 0n, 0n, 0xa001n]);
+  });
+  it('VMEXIT.SAVE.PDPTE: without EPT, or outside PAE paging, the PDPTE fields keep their values', () => {
+    expect(PDPTRS.map((f) => field(exit(pae), f))).toEqual([0x6001n, 0n, 0n, 0x9001n]);
+    const ia32e = withVmcs(withCpu(pae, { efer: 0xd00n | 0x500n, csL: true }), { SECONDARY_VM_EXEC_CONTROL: 2n });
+    expect(PDPTRS.map((f) => field(exit(ia32e), f))).toEqual([0x6001n, 0n, 0n, 0x9001n]);
   });
 });

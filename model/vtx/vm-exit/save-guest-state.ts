@@ -6,8 +6,8 @@
  * the exit reason and the controls.
  *
  * Choices where the SDM leaves a value undefined: an unusable segment register saves what it holds,
- * masked to the bits the field keeps; GUEST_PDPTR0-3 and GUEST_SMBASE keep their values (the
- * abstraction holds no PDPTE registers: with EPT they are the fields VM entry loaded); the
+ * masked to the bits the field keeps; GUEST_PDPTR0-3 keep their values unless VMEXIT.SAVE.PDPTE
+ * writes them, and GUEST_SMBASE keeps its value; the
  * VMX-preemption timer field keeps its value, since no time passes in the abstraction between the
  * entry that loaded the timer and the exit (0 for a timer-expiry exit).
  */
@@ -17,7 +17,7 @@ import {
 } from '../../../spec/vtx/state.js';
 import type { FieldName } from '../../../spec/vtx/vmcs/fields.js';
 import type { Capabilities } from '../capabilities.js';
-import { bit, EXIT_CTL, signExtend, type ExitControls } from './vmcs.js';
+import { bit, bitN, control32, EXIT_CTL, signExtend, type ExitControls } from './vmcs.js';
 
 const PREFIX: Readonly<Record<SegmentName, string>> = { es: 'ES', cs: 'CS', ss: 'SS', ds: 'DS', fs: 'FS', gs: 'GS', ldtr: 'LDTR', tr: 'TR' };
 
@@ -120,5 +120,10 @@ export const saveGuestState = (caps: Capabilities, image: VmcsImage, cpu: CpuReg
   // The field exists on processors that can load or clear IA32_BNDCFGS (§27.3.1).
   if (bit(caps.entry1, 16) || bit(caps.exit1, EXIT_CTL.CLEAR_BNDCFGS)) values.GUEST_BNDCFGS = msr(MSR.IA32_BNDCFGS);
   if (bit(ctl.exit, EXIT_CTL.SAVE_PREEMPTION_TIMER) && (info.reason & 0xffff) === 52) values.VMX_PREEMPTION_TIMER_VALUE = 0n;
+  // VMEXIT.SAVE.PDPTE: with EPT, a guest using PAE paging has its PDPTE registers saved (§27.3.4).
+  const ept = bit(control32(image, 'CPU_BASED_VM_EXEC_CONTROL'), 31) && bit(control32(image, 'SECONDARY_VM_EXEC_CONTROL'), 1);
+  if (ept && bitN(cpu.cr0, 31) && bitN(cpu.cr4, 5) && !bitN(cpu.efer, 10)) {
+    (['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'] as const).forEach((name, i) => { values[name] = cpu.pdpte[i] ?? 0n; });
+  }
   return writeFields(image, values);
 };

@@ -67,6 +67,8 @@ export interface Registers {
   activity: ActivityState;
   pendingDebug: bigint;
   tsc: bigint;
+  /** PDPTE0-3 of PAE paging (Vol. 3A §4.4.1). */
+  pdpte: bigint[];
   pending: Pending;
 }
 
@@ -82,7 +84,7 @@ const copyRegisters = (c: CpuRegisters): Registers => {
     gpr: [...c.gpr], cr2: c.cr2, cr8: c.cr8, dr: [...c.dr], dr6: c.dr6, segments,
     gdtr: { ...c.gdtr }, idtr: { ...c.idtr },
     blockingBySti: c.blockingBySti, blockingBySmi: c.blockingBySmi, blockingByNmi: c.blockingByNmi,
-    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pending: { ...c.pending },
+    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pdpte: [...c.pdpte], pending: { ...c.pending },
   };
 };
 
@@ -96,7 +98,7 @@ const freezeRegisters = (c: Registers): CpuRegisters => {
     gpr: [...c.gpr], cr2: c.cr2, cr8: c.cr8, dr: [...c.dr], dr6: c.dr6, segments,
     gdtr: { ...c.gdtr }, idtr: { ...c.idtr },
     blockingBySti: c.blockingBySti, blockingBySmi: c.blockingBySmi, blockingByNmi: c.blockingByNmi,
-    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pending: { ...c.pending },
+    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pdpte: [...c.pdpte], pending: { ...c.pending },
   };
 };
 

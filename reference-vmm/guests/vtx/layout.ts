@@ -122,6 +122,7 @@ export const standardCpu = (): CpuRegisters => ({
   activity: 'active',
   pendingDebug: 0n,
   tsc: 0n,
+  pdpte: [0n, 0n, 0n, 0n],
   pending: { extint: null, nmi: false, init: false, sipi: null },
 });
 

@@ -11,7 +11,7 @@ import type { EventType } from '../../../spec/vtx/non-root/observation.js';
 import type { CpuRegisters } from '../../../spec/vtx/state.js';
 
 /** The registers minus what no guest instruction can read (SMM/SMX/A20M state, latched events, pending debug exceptions). */
-export type GuestRegisters = Omit<CpuRegisters, 'pending' | 'inSmm' | 'inSmx' | 'a20m' | 'blockingBySmi' | 'pendingDebug'>;
+export type GuestRegisters = Omit<CpuRegisters, 'pending' | 'inSmm' | 'inSmx' | 'a20m' | 'blockingBySmi' | 'pendingDebug' | 'pdpte'>;
 
 export type GuestLogEntry =
   /** Delivered through the guest IDT when the guest had retired `at` instructions. */

@@ -13,7 +13,7 @@ import { describe, expect } from 'vitest';
 import { NO_EXIT_INFORMATION, type ExitInformation } from '../../../../spec/vtx/non-root/observation.js';
 import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../../spec/vtx/profiles/index.js';
 import {
-  SEGMENT_NAMES, type ActivityState, type CpuRegisters, type SegmentName, type SegmentRegister, type SegmentRegisters,
+  readMemory64, SEGMENT_NAMES, type ActivityState, type CpuRegisters, type SegmentName, type SegmentRegister, type SegmentRegisters,
 } from '../../../../spec/vtx/state.js';
 import type { FieldName } from '../../../../spec/vtx/vmcs/fields.js';
 import { decodeCapabilities, type Capabilities } from '../../../../model/vtx/capabilities.js';
@@ -146,7 +146,10 @@ const CR0_NOT_MODIFIED = (U64 ^ 0xffff_ffffn) | (1n << 4n) | (1n << 30n) | (1n <
 /** "each of bits 63:N is set to the value of bit N-1". */
 const fromBitNMinus1 = (v: bigint, n: number): bigint => ((v >> BigInt(n - 1)) & 1n) === 1n ? v | (U64 ^ ((1n << BigInt(n)) - 1n)) : v & ((1n << BigInt(n)) - 1n);
 
-const expectedHost = (caps: Capabilities, before: CpuRegisters, h: HostArea, list: readonly (readonly [number, bigint])[], directNmi: boolean, virtualNmis: boolean): CpuRegisters => {
+const expectedHost = (
+  caps: Capabilities, before: CpuRegisters, h: HostArea, list: readonly (readonly [number, bigint])[], directNmi: boolean, virtualNmis: boolean,
+  memory: ReadonlyMap<bigint, bigint>,
+): CpuRegisters => {
   const n = caps.linearAddressWidth;
   const on = (b: number) => bit(h.exitControls, b);
   // CS: "Type set to 11 and S set to 1", "DPL ... set to 0", "P ... set to 1", "L loaded with the setting of host
@@ -209,6 +212,8 @@ const expectedHost = (caps: Capabilities, before: CpuRegisters, h: HostArea, lis
     activity: 'active', // "always in the active state after a VM exit"
     pendingDebug: 0n, // "no pending debug exceptions after a VM exit"
     tsc,
+    // §27.5.4: a PAE host's PDPTE registers are loaded from the table at its CR3 (this test's hosts pass the check).
+    pdpte: !h.hasz && (cr4 & 0x20n) !== 0n ? [0n, 1n, 2n, 3n].map((i) => readMemory64(memory, (h.cr3 & 0xffff_ffe0n) + 8n * i)) : before.pdpte,
     pending: before.pending,
   };
 };
@@ -262,7 +267,7 @@ describe('§27.5 host state after a VM exit', () => {
 
     expect(r.observation).toEqual({ kind: 'vm-exit', exit: c.info });
     expect(r.state.vmx).toBe('root');
-    const expected = expectedHost(caps, before, c.host, c.list, directNmi, c.virtualNmis);
+    const expected = expectedHost(caps, before, c.host, c.list, directNmi, c.virtualNmis, state.memory);
     expect(Object.keys(r.state.cpu).sort()).toEqual(Object.keys(expected).sort());
     expect(comparable(r.state.cpu, c.host.hasz)).toEqual(comparable(expected, c.host.hasz));
   });

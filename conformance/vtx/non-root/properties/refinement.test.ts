@@ -19,7 +19,7 @@ import { stateDiff } from '../../../../spec/vtx/state-diff.js';
 import type { NonRootObservation } from '../../../../spec/vtx/non-root/observation.js';
 import type { VtxState } from '../../../../spec/vtx/state.js';
 import { FC_PARAMS } from '../../properties/params.js';
-import { nonRootCaseArb, realiseNonRootCase, type NonRootCase } from '../arbitraries.js';
+import { nonRootCaseArb, paeCaseArb, realiseNonRootCase, type NonRootCase } from '../arbitraries.js';
 
 const CAPS = Object.fromEntries(BUILTIN_PROFILE_NAMES.map((n) => [n, decodeCapabilities(BUILTIN_PROFILES[n])]));
 const RUNS = Number(process.env['VTSPEC_NONROOT_RUNS'] ?? 25_000);
@@ -66,6 +66,12 @@ const runCase = (c: NonRootCase): string | null => {
 
 describe('refinement: in VMX non-root operation the reference CPU stays within what the model permits', () => {
   test.prop([nonRootCaseArb()], { ...FC_PARAMS(RUNS), timeout: 3_600_000 })('guest instruction and event sequences', (c) => {
+    const failure = runCase(c);
+    if (failure !== null) expect.fail(failure);
+  });
+  // PAE paging (PAGING.PAE, PAGING.PAE.LOAD, ENTRY.LOAD.PDPTE, VMEXIT.SAVE.PDPTE): programs that move
+  // tables into CR3, toggle paging bits, rewrite the tables and translate through the PDPTE registers.
+  test.prop([paeCaseArb()], { ...FC_PARAMS(Math.ceil(RUNS / 20)), timeout: 3_600_000 })('PAE paging programs', (c) => {
     const failure = runCase(c);
     if (failure !== null) expect.fail(failure);
   });

@@ -18,8 +18,11 @@ import { addressMask, misconfiguration } from './entries.js';
 export interface EptAccess {
   readonly gpa: bigint;
   readonly kind: AccessKind;
-  /** The guest-linear address whose translation made the access (qualification bit 7 is then 1). */
-  readonly linear: bigint;
+  /**
+   * The guest-linear address whose translation made the access (qualification bit 7 is then 1); null
+   * for the load of the PDPTE registers by MOV to CR, which has none (bits 7 and 8 are 0, §27.2.1).
+   */
+  readonly linear: bigint | null;
   /** Qualification bit 8: the access is to the translated page (true) or to a guest paging-structure entry (false). */
   readonly final: boolean;
   /** Qualification bit 12: the access was made by an IRET that removed (virtual-)NMI blocking. */
@@ -46,7 +49,8 @@ interface Used { readonly at: bigint; readonly entry: bigint; readonly leaf: boo
 export const eptTranslate = (caps: Capabilities, s: VtxState, access: EptAccess, decisions: readonly Decision[]): Translation => {
   if (!eptEnabled(s)) return { ok: true, pa: access.gpa, updates: [] };
   const ad = eptAccessedDirty(caps, s);
-  const asWrite = ad && !access.final;
+  // Loads of the PDPTE registers stay reads even with EPT A/D flags (§28.2.3.2).
+  const asWrite = ad && !access.final && access.linear !== null;
   const needed = asWrite ? ACCESS_BIT.write : ACCESS_BIT[access.kind];
   const mask = addressMask(caps.maxPhysAddr);
   let table = vmcsField(s, 'EPT_POINTER') & mask;
@@ -108,14 +112,15 @@ const rwx = (p: number): string => (p === 0 ? 'no access' : `${p & 1 ? 'R' : ''}
 const violation = (access: EptAccess, asWrite: boolean, permitted: number, decisions: readonly Decision[]): Translation => {
   // Bits 0-2: the access; a paging-structure access that EPT A/D turns into a write reports read and write.
   const accessBits = asWrite && access.kind !== 'write' ? 3 : ACCESS_BIT[access.kind];
-  const qualification = BigInt(accessBits | (permitted << 3) | (1 << 7) | (access.final ? 1 << 8 : 0) | (access.nmiUnblocking ? 1 << 12 : 0));
+  const hasLinear = access.linear !== null;
+  const qualification = BigInt(accessBits | (permitted << 3) | (hasLinear ? 1 << 7 : 0) | (hasLinear && access.final ? 1 << 8 : 0) | (access.nmiUnblocking ? 1 << 12 : 0));
   return {
     ok: false,
     failure: {
       kind: 'exit',
-      info: exitInformation(48, { qualification, guestLinearAddress: access.linear, guestPhysicalAddress: access.gpa }),
+      info: exitInformation(48, { qualification, ...(access.linear === null ? {} : { guestLinearAddress: access.linear }), guestPhysicalAddress: access.gpa }),
       decisions: [...decisions, decision('EPT.QUALIFICATION', '27.2.1',
-        `qualification ${hex(qualification)} (access ${rwx(accessBits)}, translation allows ${rwx(permitted)}, ${access.final ? 'final translation' : 'guest paging-structure access'}), guest-linear ${hex(access.linear)}`)],
+        `qualification ${hex(qualification)} (access ${rwx(accessBits)}, translation allows ${rwx(permitted)}, ${access.linear === null ? 'load of the PDPTE registers), no guest-linear address' : `${access.final ? 'final translation' : 'guest paging-structure access'}), guest-linear ${hex(access.linear)}`}`)],
     },
   };
 };

@@ -10,12 +10,15 @@
  * A MOV to CR0/CR4 that does not exit still faults (#GP(0)) on a value not supported in VMX operation
  * (IA32_VMX_CR0/CR4_FIXED0/1, with PE and PG exempt for an unrestricted guest), and on the ordinary
  * rules (reserved bits, PG without PE, NW without CD, leaving IA-32e mode or enabling it without PAE).
+ * With PAE paging in use afterwards, a MOV to CR3, and a MOV to CR0/CR4 that changes a paging bit,
+ * loads the PDPTE registers (PAGING.PAE.LOAD, ../paging/pdpte.ts).
  */
 import { match } from 'ts-pattern';
 import type { ControlRegisterNumber, GuestInstruction, Gpr } from '../../../../spec/vtx/guest/instructions.js';
-import type { VtxState } from '../../../../spec/vtx/state.js';
+import type { CpuRegisters, VtxState } from '../../../../spec/vtx/state.js';
 import type { Capabilities } from '../../capabilities.js';
-import type { NonRootResult } from '../result.js';
+import { loadPdptes, movCrLoadsPdptes, paePaging } from '../paging/pdpte.js';
+import { decision, type NonRootResult } from '../result.js';
 import { operandLinear, readOperand } from './access.js';
 import { cite, controlOn, field, hex, said } from './controls.js';
 import { crQualification, CR_ACCESS, masks, movCrFault, shadowedRead, type Decisions } from './cr-access.js';
@@ -57,6 +60,22 @@ const cr4Fault = (caps: Capabilities, s: VtxState, next: bigint, mask: bigint): 
   return null;
 };
 
+/**
+ * Retires a MOV to CR with `changes`, loading the PDPTE registers from the table at `cr3` first
+ * (PAGING.PAE.LOAD): an EPT-induced exit or #GP(0) instead when that load fails.
+ */
+const retireLoadingPdptes = (
+  caps: Capabilities, s: VtxState, i: ControlRegisterInstruction, cr3: bigint, changes: Partial<CpuRegisters>, ds: Decisions,
+): NonRootResult => {
+  const l = loadPdptes(caps, s, cr3, ds);
+  if (l.kind === 'exit') return l.result;
+  const table = hex(cr3 & 0xffff_ffe0n);
+  if (l.kind === 'invalid') {
+    return gp(caps, l.state, [...ds, decision('PAGING.PAE.LOAD', '4.4.1', `PAE paging in use: PDPTE ${l.index} (${hex(l.entry)}) of the table at ${table} is present with a reserved bit set: #GP(0)`)]);
+  }
+  return retire(s, i, l.state, { ...changes, pdpte: l.pdpte }, [...ds, decision('PAGING.PAE.LOAD', '4.4.1', `PAE paging in use: PDPTE registers := ${l.pdpte.map(hex).join(', ')} from the table at ${table}`)]);
+};
+
 const movToCr0 = (caps: Capabilities, s: VtxState, i: ControlRegisterInstruction, src: Gpr): NonRootResult => {
   const value = in64BitMode(s) ? reg(s, src) : reg(s, src) & U32;
   const { mask, shadow } = masks(s, 0);
@@ -70,6 +89,7 @@ const movToCr0 = (caps: Capabilities, s: VtxState, i: ControlRegisterInstruction
   if (why !== null) return gp(caps, s, changed);
   const lme = (s.cpu.efer & EFER_LME) !== 0n;
   const efer = lme ? ((next & PG) !== 0n ? s.cpu.efer | EFER_LMA : s.cpu.efer & ~EFER_LMA) : s.cpu.efer;
+  if (movCrLoadsPdptes(s.cpu, { cr0: next, cr4: s.cpu.cr4, efer })) return retireLoadingPdptes(caps, s, i, s.cpu.cr3, { cr0: next, efer }, changed);
   return retire(s, i, s, { cr0: next, efer }, changed);
 };
 
@@ -82,7 +102,9 @@ const movToCr4 = (caps: Capabilities, s: VtxState, i: ControlRegisterInstruction
   const next = (s.cpu.cr4 & mask) | (value & ~mask & U64);
   const why = cr4Fault(caps, s, next, mask);
   const changed = [...ds, cite('CHANGED.CR4.WRITE', `bits ${hex(mask)} owned by the VMM keep their value: CR4 := ${hex(next)}${why === null ? '' : `, but ${why}: #GP(0)`}`)];
-  return why !== null ? gp(caps, s, changed) : retire(s, i, s, { cr4: next }, changed);
+  if (why !== null) return gp(caps, s, changed);
+  if (movCrLoadsPdptes(s.cpu, { cr0: s.cpu.cr0, cr4: next, efer: s.cpu.efer })) return retireLoadingPdptes(caps, s, i, s.cpu.cr3, { cr4: next }, changed);
+  return retire(s, i, s, { cr4: next }, changed);
 };
 
 const CR3_TARGETS = ['CR3_TARGET_VALUE0', 'CR3_TARGET_VALUE1', 'CR3_TARGET_VALUE2', 'CR3_TARGET_VALUE3'] as const;
@@ -103,6 +125,7 @@ const movToCr3 = (caps: Capabilities, s: VtxState, i: ControlRegisterInstruction
   const pcide = (s.cpu.cr4 & CR4_PCIDE) !== 0n;
   const address = inIa32eMode(s) && pcide ? value & ~(1n << 63n) : value;
   if (inIa32eMode(s) && address >> BigInt(caps.maxPhysAddr) !== 0n) return gp(caps, s, ds);
+  if (paePaging(s.cpu.cr0, s.cpu.cr4, s.cpu.efer)) return retireLoadingPdptes(caps, s, i, address, { cr3: address }, ds);
   return retire(s, i, s, { cr3: address }, ds);
 };
 

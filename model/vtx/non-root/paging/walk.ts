@@ -7,11 +7,10 @@
  * final address go through ../ept/walk.ts (EPT.GUEST.PAGING).
  */
 import type { Decision } from '../../../../spec/vtx/non-root/observation.js';
-import { readField, type VtxState } from '../../../../spec/vtx/state.js';
-import type { FieldName } from '../../../../spec/vtx/vmcs/fields.js';
+import type { VtxState } from '../../../../spec/vtx/state.js';
 import type { Capabilities } from '../../capabilities.js';
 import { addressMask } from '../ept/entries.js';
-import { eptAccessedDirty, eptEnabled, eptTranslate } from '../ept/walk.js';
+import { eptAccessedDirty, eptTranslate } from '../ept/walk.js';
 import { hex } from '../events/info.js';
 import { decision } from '../result.js';
 import { flagUpdate, readPhysical, type FlagUpdate } from './physical.js';
@@ -90,21 +89,6 @@ const levelsFor = (caps: Capabilities, s: VtxState, mode: Exclude<PagingMode, 'n
   ];
 };
 
-const PDPTR_FIELDS: readonly FieldName[] = ['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'];
-
-/**
- * The PDPTE registers of PAE paging. With EPT they are what VM entry loaded from the guest PDPTE
- * fields (§26.3.2.4); without EPT, the four entries at CR3[31:5] (read again on each walk — a
- * simplification: the processor caches them at MOV to CR3).
- */
-const pdpte = (s: VtxState, index: number): bigint => {
-  if (eptEnabled(s)) {
-    const region = s.currentVmcs === null ? undefined : s.vmcs.get(s.currentVmcs);
-    return region === undefined ? 0n : readField(region.fields, PDPTR_FIELDS[index]!);
-  }
-  return readPhysical(s.memory, (s.cpu.cr3 & 0xffff_ffe0n) + BigInt(8 * index), 8);
-};
-
 const pageFault = (linear: bigint, errorCode: number, decisions: readonly Decision[], updates: readonly FlagUpdate[] = []): Translation =>
   ({ ok: false, failure: { kind: 'exception', vector: 14, errorCode, pageFaultAddress: linear, decisions }, updates });
 
@@ -131,7 +115,8 @@ export const translateLinear = (caps: Capabilities, s: VtxState, linear: bigint,
   let table: bigint;
   if (mode === 'pae') {
     const index = Number((linear >> 30n) & 3n);
-    const e = pdpte(s, index);
+    // PAGING.PAE: the PDPTE registers, not the table in memory (loaded by PAGING.PAE.LOAD, ENTRY.LOAD.PDPTE, VMEXIT.HOST.PDPTE).
+    const e = s.cpu.pdpte[index] ?? 0n;
     if ((e & P) === 0n) {
       return pageFault(linear, baseCode, [...decisions, decision('PAGING.NOTPRESENT', '4.4.1', `PDPTE register ${index} (${hex(e)}) is not present translating ${hex(linear)}`),
         decision('PAGING.ERRORCODE', '4.7', `#PF error code ${hex(baseCode)}`)]);

@@ -16,8 +16,8 @@ const BAD_MEMORY_TYPES = new Set([2n, 3n, 7n]);
 
 export interface EptAccess {
   readonly write: boolean;
-  /** The guest-linear address behind the access (every access of this CPU has one). */
-  readonly linear: bigint;
+  /** The guest-linear address behind the access; null only when MOV to CR loads the PDPTE registers. */
+  readonly linear: bigint | null;
   /** True for the access to the translated address, false for a guest paging-structure access. */
   readonly final: boolean;
 }
@@ -43,13 +43,15 @@ const eptRf = (g: Guest): ExitCause => (g.delivering === null || pushesRfSet(g.d
 
 /**
  * An EPT violation (reason 48): qualification bits 0-2 the access (no fetches here), 3-5 the AND of the
- * R/W/X bits of the entries used (0 at a not-present one), 7 = 1 (a linear address always exists), 8 =
- * final translation vs guest paging-structure access, 12 NMI unblocking by IRET; the guest-physical and
- * guest-linear addresses (EPT.QUALIFICATION, VMEXIT.INFO.ADDRESSES).
+ * R/W/X bits of the entries used (0 at a not-present one), 7 = a guest-linear address exists (all but the
+ * PDPTE-register loads of MOV to CR), 8 = final translation vs guest paging-structure access (0 without a
+ * linear address), 12 NMI unblocking by IRET; the guest-physical and guest-linear addresses
+ * (EPT.QUALIFICATION, VMEXIT.INFO.ADDRESSES).
  */
 const violation = (g: Guest, gpa: bigint, a: EptAccess, rwx: bigint, pagingStructureWrite: boolean): never => {
   const read = !a.write || pagingStructureWrite;
-  const q = (read ? 1n : 0n) | (a.write ? 2n : 0n) | (rwx << 3n) | (1n << 7n) | (a.final ? 1n << 8n : 0n)
+  const linear = a.linear !== null;
+  const q = (read ? 1n : 0n) | (a.write ? 2n : 0n) | (rwx << 3n) | (linear ? 1n << 7n : 0n) | (linear && a.final ? 1n << 8n : 0n)
     | (g.iretUnblockedNmi ? 1n << 12n : 0n);
   throw new StepDone(exitDuringDelivery(g, exitInformation(48, {
     qualification: q, guestLinearAddress: a.linear, guestPhysicalAddress: gpa,
@@ -70,8 +72,9 @@ export const eptTranslate = (g: Guest, gpa: bigint, a: EptAccess): bigint => {
   const m = g.m;
   const eptp = g.f('EPT_POINTER');
   const ad = bit(eptp, 6) && bit(g.caps.eptVpidCap, 21);
-  const asWrite = a.write || (ad && !a.final);
-  const pagingStructureWrite = ad && !a.final;
+  // Guest paging-structure reads count as writes with EPT A/D, the PDPTE-register loads excepted (§28.2.3.2).
+  const pagingStructureWrite = ad && !a.final && a.linear !== null;
+  const asWrite = a.write || pagingStructureWrite;
   const levels = Number((eptp >> 3n) & 7n) + 1;
   const addressMask = ((1n << 52n) - 1n) & ~0xfffn;
   let table = eptp & addressMask;

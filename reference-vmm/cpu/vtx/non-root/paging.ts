@@ -5,8 +5,9 @@
  * PAGING.ACCESSED). Every paging-structure access goes through EPT when "enable EPT" = 1 (§28.2.2).
  * Instruction fetches are not modelled (the step is given the decoded instruction), so execute-disable
  * and SMEP never fault here, and the I/D bit of the error code is never set.
- * PAE paging reads the PDPTE from CR3[31:5] (through EPT when enabled) on every translation: there are
- * no PDPTE registers loaded by MOV to CR3 or, with EPT, by VM entry from the guest PDPTE fields.
+ * PAE paging starts from the PDPTE registers (PAGING.PAE), which MOV to CR (./instructions/control-registers.ts,
+ * PAGING.PAE.LOAD), VM entry (ENTRY.LOAD.PDPTE) and exits to a PAE host (VMEXIT.HOST.PDPTE) load: a
+ * write to the table in memory changes nothing until the next load.
  */
 import { eptTranslate } from './ept.js';
 import { CR0, EFER, GuestFault, RFLAGS, type Guest } from './guest.js';
@@ -68,11 +69,10 @@ export const translateLinear = (g: Guest, linear: bigint, a: LinearAccess): bigi
     levels = FOUR_LEVEL;
     table = cpu.cr3 & ((1n << 52n) - 1n) & ~0xfffn;
   } else if (bit(cpu.cr4, 5)) {
-    // PAE paging: the PDPTE selected by linear[31:30], read from CR3[31:5] each time.
-    const at = (cpu.cr3 & 0xffff_ffe0n) + ((linear >> 30n) & 3n) * 8n;
-    const pdpte = g.m.read64(physical(g, at, linear, false));
+    // PAE paging: the PDPTE register selected by linear[31:30]. Its reserved bits are not looked at: a
+    // load puts only entries that passed its checks there.
+    const pdpte = cpu.pdpte[Number((linear >> 30n) & 3n)] ?? 0n;
     if (!bit(pdpte, 0)) fault(false, false);
-    if ((pdpte & (addrBits | 0x1e6n)) !== 0n) fault(true, true);
     levels = PAE;
     table = pdpte & ((1n << 52n) - 1n) & ~0xfffn;
   } else {

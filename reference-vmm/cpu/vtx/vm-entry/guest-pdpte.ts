@@ -20,17 +20,20 @@ export const pdpteValid = (caps: Capabilities, entry: bigint): boolean => {
   return (entry >> caps.maxPhysAddr) === 0n;
 };
 
-export const checkGuestPdptes: Check = (c) => {
-  const cr0 = c.f('GUEST_CR0');
-  const cr4 = c.f('GUEST_CR4');
-  if (!bitOf(cr0, 31) || !bitOf(cr4, 5) || c.ia32e) return null;
-  if (c.on('proc2.ENABLE_EPT')) {
-    const fields = ['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'] as const;
-    return fields.every((f) => pdpteValid(c.caps, c.f(f))) ? null : 'GUEST.PDPTE.EPT';
-  }
+/**
+ * The four PDPTEs of a guest that will use PAE paging, from where VM entry takes them: the PDPTE fields
+ * with EPT, else the table at guest CR3[31:5]; null for any other guest. These are what is checked
+ * here and what the entry then loads into the PDPTE registers (§26.3.2.4, ENTRY.LOAD.PDPTE).
+ */
+export const guestPdptes = (c: Parameters<Check>[0]): bigint[] | null => {
+  if (!bitOf(c.f('GUEST_CR0'), 31) || !bitOf(c.f('GUEST_CR4'), 5) || c.ia32e) return null;
+  if (c.on('proc2.ENABLE_EPT')) return (['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'] as const).map((f) => c.f(f));
   const table = c.f('GUEST_CR3') & 0xffff_ffe0n;
-  for (let i = 0n; i < 4n; i++) {
-    if (!pdpteValid(c.caps, c.m.read64(table + 8n * i))) return 'GUEST.PDPTE.NOEPT';
-  }
-  return null;
+  return [0n, 1n, 2n, 3n].map((i) => c.m.read64(table + 8n * i));
+};
+
+export const checkGuestPdptes: Check = (c) => {
+  const entries = guestPdptes(c);
+  if (entries === null || entries.every((e) => pdpteValid(c.caps, e))) return null;
+  return c.on('proc2.ENABLE_EPT') ? 'GUEST.PDPTE.EPT' : 'GUEST.PDPTE.NOEPT';
 };

@@ -81,6 +81,7 @@ const commit = (m: Machine, g: PendingGuest): LoadedGuestState => {
   cpu.blockingByNmi = g.blockingByNmi;
   cpu.activity = g.activity;
   cpu.pendingDebug = g.pendingDebug;
+  if (g.pdpte !== null) cpu.pdpte = g.pdpte;
   for (const [index, value] of g.silentMsrs) cpu.msrs.set(index, value);
   const msrs: Record<string, bigint> = {};
   for (const [index, value] of g.msrs) {

@@ -12,6 +12,7 @@ import type { LoadedSegment } from '../../../../spec/vtx/observation.js';
 import type { ActivityState } from '../../../../spec/vtx/state.js';
 import type { Segment } from '../machine.js';
 import { bitOf, type EntryContext } from './context.js';
+import { guestPdptes } from './guest-pdpte.js';
 import { EFER_LMA, EFER_LME } from './msr-values.js';
 
 const MASK64 = 0xffff_ffff_ffff_ffffn;
@@ -46,6 +47,8 @@ export interface PendingGuest {
   blockingByNmi: boolean;
   activity: ActivityState;
   pendingDebug: bigint;
+  /** PDPTE0-3 for a guest using PAE paging (ENTRY.LOAD.PDPTE, §26.3.2.4); null: the registers are not loaded. */
+  pdpte: bigint[] | null;
   /** MSRs written by this entry, by index, in the order written (fields first, then the MSR-load list). */
   msrs: Map<number, bigint>;
   /** Internal MSRs updated without being reported (FS.base, GS.base). */
@@ -152,6 +155,7 @@ export const loadGuestState = (c: EntryContext): PendingGuest => {
     blockingByNmi: bitOf(interruptibility, 3),
     activity,
     pendingDebug: noPendingDebug ? 0n : c.f('GUEST_PENDING_DBG_EXCEPTIONS'),
+    pdpte: guestPdptes(c),
     // §26.3.2.2: GDTR and IDTR from their base and limit fields (ENTRY.LOAD.DESCRIPTOR_TABLES).
     gdtrBase: c.f('GUEST_GDTR_BASE'),
     gdtrLimit: Number(c.f('GUEST_GDTR_LIMIT')),

@@ -4,8 +4,7 @@
  * (§27.5.3), the PDPTE check of a PAE host (§27.5.4) and non-register state (§27.5.5). Also used by
  * VM-entry failures (§26.7; ENTRYFAIL.HOST_LOAD).
  * Concrete choice (§27.5.4 allows it): a PAE host's PDPTEs are checked on every exit to it, not only
- * when PAE paging was not in use before or CR3 changes. There are no PDPTE registers to load (paging
- * reads the PDPTEs from CR3 each time).
+ * when PAE paging was not in use before or CR3 changes; the PDPTE registers are then loaded from them.
  */
 import type { Capabilities } from '../capabilities.js';
 import type { Machine, Segment, VmcsData } from '../machine.js';
@@ -98,8 +97,11 @@ export const loadHostState = (m: Machine, caps: Capabilities, vmcs: VmcsData): b
   m.vmx = 'root';
   // §27.5.4 (VMEXIT.HOST.PDPTE): an exit to PAE paging (CR4.PAE = 1, "host address-space size" = 0)
   // checks the four PDPTEs at CR3[31:5] as MOV to CR3 would: a present one with a reserved bit fails.
+  // Without an abort they are loaded "as would MOV to CR3".
   if (!hasz && bit(cpu.cr4, 5) && bit(cpu.cr0, 31)) {
-    for (let i = 0n; i < 4n; i++) if (!pdpteValid(caps, m.read64((cpu.cr3 & 0xffff_ffe0n) + 8n * i))) return false;
+    const entries = [0n, 1n, 2n, 3n].map((i) => m.read64((cpu.cr3 & 0xffff_ffe0n) + 8n * i));
+    if (!entries.every((e) => pdpteValid(caps, e))) return false;
+    cpu.pdpte = entries;
   }
   return true;
 };

@@ -4,8 +4,8 @@
  * caller has already placed RIP: the instruction's for fault-like exits, VMEXIT.SAVE.RIP.FAULT, the
  * next one for trap-like exits, VMEXIT.SAVE.RIP.TRAP; and RF, VMEXIT.SAVE.RFLAGS), and non-register
  * state (§27.3.4).
- * Not saved: the PDPTEs of a PAE guest with EPT (§27.3.4) — this CPU has no PDPTE registers (paging
- * reads the PDPTEs from guest CR3 each time), so GUEST_PDPTR0-3 keep their values.
+ * With EPT, a guest using PAE paging has its PDPTE registers saved in GUEST_PDPTR0-3 (§27.3.4,
+ * VMEXIT.SAVE.PDPTE); otherwise those fields keep their values.
  */
 import type { ExitInformation } from '../../../../spec/vtx/non-root/observation.js';
 import { ACTIVITY_STATE_NUMBER, SEGMENT_NAMES } from '../../../../spec/vtx/state.js';
@@ -54,6 +54,11 @@ export const saveGuestState = (m: Machine, caps: Capabilities, vmcs: VmcsData, i
     set(`GUEST_${p}_BASE` as FieldName, r.base);
     set(`GUEST_${p}_LIMIT` as FieldName, BigInt(r.limit >>> 0));
     set(`GUEST_${p}_AR_BYTES` as FieldName, BigInt(r.accessRights & 0x1_f0ff));
+  }
+  // VMEXIT.SAVE.PDPTE: EPT on (secondary controls active) and PAE paging in use (PG, PAE, not LMA).
+  const ept = bit(vmcs.get('CPU_BASED_VM_EXEC_CONTROL'), 31) && bit(vmcs.get('SECONDARY_VM_EXEC_CONTROL'), 1);
+  if (ept && bit(cpu.cr0, 31) && bit(cpu.cr4, 5) && !bit(cpu.efer, 10)) {
+    (['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'] as const).forEach((f, i) => set(f, cpu.pdpte[i] ?? 0n));
   }
   // VMEXIT.SAVE.DESCRIPTOR_TABLES
   set('GUEST_GDTR_BASE', cpu.gdtr.base);

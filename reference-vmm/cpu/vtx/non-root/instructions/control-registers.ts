@@ -5,11 +5,13 @@
  * Rules: EXIT.CR0.WRITE.MASK, EXIT.CR4.WRITE.MASK, EXIT.CLTS, EXIT.LMSW, EXIT.CR3.LOAD.TARGET,
  * EXIT.CR3.STORE, EXIT.CR8.LOAD, EXIT.CR8.STORE, EXIT.TPR.BELOW.THRESHOLD (with ../index.ts), EXIT.MOVDR,
  * PRIORITY.MOVDR, PRIORITY.CPL, PRIORITY.OPERAND, CHANGED.CR0.READ, CHANGED.CR4.READ, CHANGED.SMSW,
- * CHANGED.CR0.WRITE, CHANGED.CR4.WRITE, CHANGED.CLTS, CHANGED.LMSW, CHANGED.CR8.READ, CHANGED.CR8.WRITE.
+ * CHANGED.CR0.WRITE, CHANGED.CR4.WRITE, CHANGED.CLTS, CHANGED.LMSW, CHANGED.CR8.READ, CHANGED.CR8.WRITE,
+ * PAGING.PAE.LOAD (../pdpte.ts).
  */
 import type { GuestInstruction } from '../../../../../spec/vtx/guest/instructions.js';
-import { bitOf, CR0, type Guest } from '../guest.js';
+import { bitOf, CR0, EFER, type Guest } from '../guest.js';
 import { operandAddress, readLinear } from '../memory.js';
+import { readPdptes, usesPae } from '../pdpte.js';
 import { gp0, instructionExit, requireCpl0, ud, type Exec } from './common.js';
 
 /** CR0 bits MOV to CR0 can change: PE, MP, EM, TS, NE, WP, AM, NW, CD, PG. */
@@ -39,8 +41,14 @@ const writeCr0 = (g: Guest, src: bigint): void => {
   if ((v & CR0.PG) !== 0n && (v & CR0.PE) === 0n) throw gp0();
   if ((v & CR0.NW) !== 0n && (v & CR0.CD) === 0n) throw gp0();
   if (g.longMode && (v & CR0.PG) === 0n) throw gp0();
+  if ((v & CR0.PG) !== 0n && (cpu.cr0 & CR0.PG) === 0n && (cpu.efer & EFER.LME) !== 0n && !bitOf(cpu.cr4, 5)) throw gp0();
   if (!cr0Supported(g, v)) throw gp0();
+  // With LME = 1, turning paging on enters IA-32e mode and turning it off leaves it (Vol. 3A §9.8.5).
+  const efer = (cpu.efer & EFER.LME) === 0n ? cpu.efer : (v & CR0.PG) !== 0n ? cpu.efer | EFER.LMA : cpu.efer & ~EFER.LMA;
+  // PDPTEs: loaded when PAE paging follows and CD, NW or PG changes (Vol. 3A §4.4.1).
+  if (usesPae(v, cpu.cr4, efer) && ((v ^ cpu.cr0) & (CR0.CD | CR0.NW | CR0.PG)) !== 0n) cpu.pdpte = readPdptes(g, cpu.cr3);
   cpu.cr0 = v;
+  cpu.efer = efer;
 };
 
 const writeCr4 = (g: Guest, src: bigint): void => {
@@ -50,6 +58,8 @@ const writeCr4 = (g: Guest, src: bigint): void => {
   if (g.longMode && !bitOf(v, 5)) throw gp0();
   if (bitOf(v, 17) && !bitOf(cpu.cr4, 17) && (!g.longMode || (cpu.cr3 & 0xfffn) !== 0n)) throw gp0();
   if (!cr4Supported(g, v)) throw gp0();
+  // PDPTEs: loaded when PAE paging follows and PSE (4), PAE (5), PGE (7) or SMEP (20) changes (Vol. 3A §4.4.1).
+  if (usesPae(cpu.cr0, v, cpu.efer) && ((v ^ cpu.cr4) & 0x10_00b0n) !== 0n) cpu.pdpte = readPdptes(g, cpu.cr3);
   cpu.cr4 = v;
 };
 
@@ -83,6 +93,7 @@ export const executeControlRegisters = (g: Guest, i: GuestInstruction, x: Exec):
             if (!targets.some((t) => g.f(t) === src)) exit();
           }
           if ((src >> g.caps.maxPhysAddr) !== 0n) throw gp0();
+          if (usesPae(cpu.cr0, cpu.cr4, cpu.efer)) cpu.pdpte = readPdptes(g, src);
           cpu.cr3 = src;
           return true;
         }
