@@ -78,6 +78,20 @@ export const deliverEvent = (caps: Capabilities, state: VtxState, ev: Delivering
   return { ...atomic.result, alternatives: [...(atomic.result.alternatives ?? []), partial.result, ...(partial.result.alternatives ?? [])] };
 };
 
+const U32 = 0xffff_ffffn;
+
+/**
+ * Outside 64-bit mode bits 63:32 of RSP are undefined (Vol. 1 §3.4.1.1): a handler entered on a
+ * 32-bit stack (SS.B = 1) may find them zero, as the canonical result has them, or as they were
+ * before the delivery. The second is an alternative wherever it differs.
+ */
+const withLooseStackTop = (before: VtxState, r: NonRootResult): NonRootResult => {
+  const cpu = r.state.cpu;
+  if ((ia32eMode(r.state) && cpu.csL) || ((cpu.segments.ss.accessRights >>> 14) & 1) !== 1) return r;
+  const kept = (before.cpu.rsp & ~U32) | (cpu.rsp & U32);
+  return kept === cpu.rsp ? r : { ...r, alternatives: [{ ...r, state: { ...r.state, cpu: { ...cpu, rsp: kept } } }] };
+};
+
 const deliverWith = (caps: Capabilities, state: VtxState, ev: Delivering, decisions: readonly Decision[], style: FrameStyle): { result: NonRootResult; midFrame: boolean } => {
   let midFrame = false;
   const done = (result: NonRootResult) => ({ result, midFrame });
@@ -92,7 +106,8 @@ const deliverWith = (caps: Capabilities, state: VtxState, ev: Delivering, decisi
     const a = deliverOnce(caps, s, current, ext, ds, style);
     if (a.kind !== 'delivered' && a.midFrame === true) midFrame = true;
     if (a.kind === 'delivered') {
-      return done({ observation: { kind: 'delivered', vector: current.vector, type: current.type, errorCode: current.errorCode }, state: a.state, decisions: a.decisions });
+      const delivered: NonRootResult = { observation: { kind: 'delivered', vector: current.vector, type: current.type, errorCode: current.errorCode }, state: a.state, decisions: a.decisions };
+      return done(withLooseStackTop(state, delivered));
     }
     if (a.kind === 'exit') {
       const info: ExitInformation = { ...a.info, ...interrupted(current) };
