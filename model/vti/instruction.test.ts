@@ -67,6 +67,17 @@ describe('VTI.INTERRUPTION.DELIVERY', () => {
     expect(gr(a, 33)).toEqual(gr(s, 33));
     expect(a.cr.get(24)).toBe(s.cr.get(24));
   });
+  it('VTI.INTERRUPTION.DELIVERY: the handler runs on the interrupted frame with CFLE = 0 (SDM 2:§6.7-6.8); its rfi sets CFLE again', () => {
+    const s = native(guest());
+    expect(s.rse.cfle).toBe(true);
+    const a = next(run(s, { op: 'break', imm21: 5 }));
+    expect(a.rse.cfle).toBe(false);
+    expect(a.rse.cfm).toEqual(s.rse.cfm);
+    expect(a.rse.frames).toEqual(s.rse.frames);
+    // Also an intercept, which the processor delivers like a fault (the VMM's entry loses the guest's CFLE).
+    expect(next(run(guest(), { op: 'mov-from-cr', r1: 33, cr: 8 })).rse.cfle).toBe(false);
+    expect(next(run(a, { op: 'rfi' })).rse.cfle).toBe(true);
+  });
   it('VTI.INTERRUPTION.DELIVERY: delivery switches to bank 0 keeping bank 1 intact', () => {
     const s = withGr(guest({ cpl: 1 }), { 20: 0x20n });
     const a = next(run(s, { op: 'rfi' }));

@@ -35,7 +35,11 @@ const CR = { dcr: 0, iva: 2, ipsr: 16, isr: 17, iip: 19, ifa: 20, itir: 21, iipa
  * The state after delivering `req`. Implements VTI.INTERRUPTION.DELIVERY: with PSR.ic = 1, IPSR,
  * IIP, IIPA and IFS.v = 0 (and IFA/IIM when given) are written; ISR always, with ni = 1 when PSR.ic
  * was 0 and ei = the slot; the new PSR keeps up, mfl, mfh, pk, dt, rt, mc, it, takes be and pp from
- * DCR, and clears the rest (so PSR.vm = 0, bank 0, cpl 0, ic = i = 0); IP = IVA + vector.
+ * DCR, and clears the rest (so PSR.vm = 0, bank 0, cpl 0, ic = i = 0); IP = IVA + vector. The
+ * register frame stays the interrupted one (SDM 2:§6.7) but the RSE stops loading into it: CFLE = 0,
+ * so a handler running with PSR.ic = 0 takes no mandatory RSE load faults on that frame (2:§6.7-6.8)
+ * until its rfi turns CFLE back on — the hidden value ITJ's "Access to Hidden State" needs the VMM to
+ * recreate, and PAL_VPS_RESUME_HANDLER's GR26 bit 63 exists to set (SDM 2:492).
  */
 export const deliver = (s: VtiState, req: InterruptionRequest): VtiState => {
   const ic = psrGet(s.psr, 'ic') === 1n;
@@ -56,7 +60,7 @@ export const deliver = (s: VtiState, req: InterruptionRequest): VtiState => {
   const dcr = mapGet(s.cr, CR.dcr);
   const psr = (s.psr & INTERRUPTION_PSR_KEEP) | (bit(dcr, 1) ? psrMask('be') : 0n) | (bit(dcr, 0) ? psrMask('pp') : 0n);
   const banked = selectBank({ ...s, cr }, 0n);
-  return { ...banked, psr, ip: req.target ?? mapGet(s.cr, CR.iva) + BigInt(req.vector) };
+  return { ...banked, psr, rse: { ...banked.rse, cfle: false }, ip: req.target ?? mapGet(s.cr, CR.iva) + BigInt(req.vector) };
 };
 
 /** What a raise may add to the named fault: everything but the vector, and another ISR.code. */

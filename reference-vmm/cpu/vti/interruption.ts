@@ -41,7 +41,11 @@ export const ivtBase = (iva: bigint): bigint => iva & ~0x7fffn;
  * IIPA (= the last successfully executed bundle), clears IFS.v and writes the interruption-specific
  * IFA / ITIR / IHA / IIM; ISR is written whatever PSR.ic, with ei = `ei` and ni = !PSR.ic (SDM
  * 2:§3.3.5; that IFA, ITIR, IHA and IIM also need PSR.ic = 1 is our reading, README.md). Then PSR
- * becomes the interruption PSR and the IP the target. The RSE frame (CFM, CFLE) is left as it is.
+ * becomes the interruption PSR and the IP the target. CFM is left as it is (SDM 2:§6.7), but CFLE is
+ * cleared: the handler runs on the interrupted frame without the RSE loading into it (a mandatory
+ * load fault with PSR.ic = 0 could not be recovered, 2:§6.7-6.8) until rfi sets CFLE again. That a
+ * handler starts with CFLE = 0 is what PAL_VPS_RESUME_HANDLER's CFLE argument (2:492) and XEN's
+ * guest-handler entry reproduce.
  */
 export const deliver = (m: Machine, target: bigint, isrCode: number, ei: number, res: Resources = {}): void => {
   const ic = m.psrBit(PSR_BIT.ic);
@@ -60,6 +64,7 @@ export const deliver = (m: Machine, target: bigint, isrCode: number, ei: number,
   }
   const dcr = m.crValue(CR.dcr);
   m.psr = (m.psr & PSR_KEPT) | (bitOf(dcr, 1) ? 1n << BigInt(PSR_BIT.be) : 0n) | (bitOf(dcr, 0) ? 1n << BigInt(PSR_BIT.pp) : 0n);
+  m.cfle = false;
   m.ip = target;
 };
 

@@ -35,6 +35,15 @@ describe('interruption delivery', () => {
     expect(cr(r.state, 24)).toBe(0n);
     expect(cr(r.state, 17)).toBe((1n << 39n) | (1n << 41n));
   });
+  test('VTI.INTERRUPTION.DELIVERY: the RSE keeps the frame but stops loading into it: CFLE = 0 in the handler, until rfi', () => {
+    const s = vmm();
+    expect(s.rse.cfle).toBe(true);
+    const r = run(s, [ins({ op: 'break', imm21: 1 })]);
+    expect(r.state.rse.cfle).toBe(false);
+    expect(r.state.rse.cfm).toEqual({ sof: 16, sol: 8 });
+    const back = run(withCr(withCr(r.state, 16, PSR.ic | PSR.dt | PSR.it | PSR.rt), 19, 0x9000n), [ins({ op: 'rfi' })]);
+    expect(back.state.rse.cfle).toBe(true);
+  });
 });
 
 describe('register stack and branches', () => {

@@ -80,6 +80,7 @@ const loadShadow = (vm: Vm, guest: VtiState): void => {
   sh.inService = guest.inService;
   sh.itcOffset = u64((guest.ar.get(AR_ITC) ?? 0n) - (vm.host.state.ar.get(AR_ITC) ?? 0n));
   sh.lastIp = guest.lastIp;
+  sh.cfle = guest.rse.cfle;
 };
 
 export interface Booted {
@@ -118,6 +119,6 @@ export const boot = (step: VtiStep, profile: VtiProfile, config: VtiVmmConfig, g
   host.movToCr(CR.itv, guest.cr.get(CR.itv) ?? 0n);
   host.movToCr(CR.itm, u64((guest.cr.get(CR.itm) ?? 0n) - vm.shadow.itcOffset));
 
-  const resumed = leave(vm, { ip: guest.ip, ri: psrRi(guest.psr), psr: guest.psr, cfle: guest.rse.cfle });
+  const resumed = leave(vm, { ip: guest.ip, ri: psrRi(guest.psr), psr: guest.psr });
   return { vm, resumed };
 };

@@ -47,16 +47,23 @@ export const guestView = (vm: Vm): VtiState => {
 };
 
 /**
- * What no guest instruction can observe, made equal: the RSE's hidden CFLE (ITJ, "Access to Hidden
- * State"), the PAL environment and the processor's latched virtual interrupt (the VMM's), the source
- * of IIPA while PSR.ic = 0 (frozen there, SDM 2:§3.3.5.6: only the software-visible IIPA, CR22,
- * matters then), and what a state keeps in CR65: a read of IVR returns the vector it acknowledges,
- * never a stored value.
+ * What no guest instruction can observe, made equal: the PAL environment and the processor's latched
+ * virtual interrupt (the VMM's), the source of IIPA while PSR.ic = 0 (frozen there, SDM 2:§3.3.5.6:
+ * only the software-visible IIPA, CR22, matters then), what a state keeps in CR65 (a read of IVR
+ * returns the vector it acknowledges, never a stored value), and the RSE's CFLE while PSR.ic = 1.
+ * CFLE is compared in an interruption handler (PSR.ic = 0): there it is the hidden state of ITJ's
+ * "Access to Hidden State" — 0 from the interruption, so the handler's RSE does not load the
+ * interrupted frame (SDM 2:§6.7-6.8) — and VT-i gives the VMM PAL_VPS_RESUME_HANDLER's CFLE argument
+ * to recreate it (2:492). With PSR.ic = 1 the VMM can resume only with PAL_VPS_RESUME_NORMAL, which
+ * turns CFLE on as rfi does. CFLE decides only whether RSE loads go into the current frame or the
+ * clean partition (SDM 3, rse_load), which matters only while the frame is incomplete (2:§6.8); rfi
+ * sets it itself before it loads a frame (VTI.NATIVE.RFI). With the frame complete — always, here: no
+ * backing store — no instruction can tell the two values apart.
  */
 const unobservable = (s: VtiState, ic: boolean): VtiState => ({
   ...s,
   cr: new Map([...s.cr].filter(([n]) => n !== 65)),
-  rse: { ...s.rse, cfle: true },
+  rse: ic ? { ...s.rse, cfle: true } : s.rse,
   pal: { status: 'not-initialised' },
   pendingVirtualInterrupt: 0n,
   lastIp: ic ? s.lastIp : 0n,

@@ -1,9 +1,10 @@
 /**
  * Delivering an interruption to the guest, as the processor would have delivered it to a guest OS
  * running natively (SDM 2:§5.5; LK/XEN collect_interruption and inject_guest_interruption): the
- * guest's interruption CRs in the VPD, its PSR and bank, and its IVT entry. The guest handler then
- * runs with vpsr.ic = 0, so the VMM resumes it through PAL_VPS_RESUME_HANDLER with CFLE = 0
- * (XEN clears the saved ISR.ir it derives CFLE from; ITJ, "Access to Hidden State").
+ * guest's interruption CRs in the VPD, its PSR and bank, and its IVT entry. An interruption clears
+ * the RSE's CFLE (SDM 2:§5.5, 2:§6.7-6.8), so the guest handler, which runs with vpsr.ic = 0, is
+ * resumed through PAL_VPS_RESUME_HANDLER with CFLE = 0 — what native delivery gives it (XEN clears
+ * the saved ISR.ir it derives CFLE from; ITJ, "Access to Hidden State").
  */
 import { FAULTS, INTERRUPTION_PSR_KEEP, type FaultName } from '../../../spec/vti/machine/faults.js';
 import { PSR } from '../../../spec/vti/machine/initial.js';

@@ -39,7 +39,8 @@ export const retire = (vm: Vm, entry: Entry): void => {
   if (bit(entry.guestPsr, 13)) vm.shadow.lastIp = entry.iip;
 };
 
-const continuation = (vm: Vm, entry: Entry, r: Emulation): { readonly cont: GuestContinuation; readonly retired: boolean } => {
+/** Where the guest goes on after the VMM emulated the instruction at `entry`, and whether it completed. */
+export const continuation = (vm: Vm, entry: Entry, r: Emulation): { readonly cont: GuestContinuation; readonly retired: boolean } => {
   const ri = psrRi(entry.ipsr);
   switch (r.kind) {
     case 'completed': {

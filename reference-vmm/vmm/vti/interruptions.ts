@@ -7,6 +7,8 @@
  * - Virtual External Interrupt (0x3400): the guest unmasked the interrupt the VMM announced with
  *   PAL_VPS_SET_PENDING_INTERRUPT; the VMM delivers it as the guest's External Interrupt (LK
  *   kvm_vexirq, XEN vmx_vexirq).
+ * - A data TLB miss of the guest's probe, taken in the machine's TLB (the VMM's): answered from the
+ *   guest's TLB (tlb-miss.ts), never reflected with the machine's ITIR and IHA.
  * - Anything else is the guest's own fault or trap: reflected to the guest's IVT with the
  *   interruption resources the processor wrote for it (LK/XEN reflect_interruption), or, where the
  *   guest's own processor would have taken another fault, that one (fault-order.ts).
@@ -17,6 +19,7 @@ import type { Handled } from './intercept.js';
 import { inject, injectFault } from './inject.js';
 import { guestFaultInstead } from './fault-order.js';
 import { leave } from './leave.js';
+import { resolveProbeMiss } from './tlb-miss.js';
 import { pend, SPURIOUS } from './vlsapic.js';
 import type { Entry, GuestContinuation, Vm } from './vm.js';
 
@@ -88,5 +91,5 @@ export const handleInterruption = (vm: Vm, vector: number): Handled => {
   const entry = enter(vm, vector);
   if (vector === 0x3000) return externalInterrupt(vm, entry);
   if (vector === 0x3400) return { retired: false, resumed: leave(vm, where(entry), { deliverInterruptsNow: true }) };
-  return reflect(vm, entry);
+  return resolveProbeMiss(vm, entry) ?? reflect(vm, entry);
 };

@@ -3,8 +3,8 @@
  * ia64_vmm_entry): check the guest's pending virtual interrupts, put the guest's PSR in the VPD and
  * the machine IPSR/IIP/IFS, leave the processor's last executed instruction in VMM code, push VPD
  * changes to the processor (PAL_VPS_SYNC_WRITE), and resume with PAL_VPS_RESUME_NORMAL when the
- * guest runs with PSR.ic = 1, or PAL_VPS_RESUME_HANDLER, with the CFLE it needs, when it runs an
- * interruption handler (PSR.ic = 0).
+ * guest runs with PSR.ic = 1, or PAL_VPS_RESUME_HANDLER, with the guest's own CFLE (GuestShadow.cfle),
+ * when it runs with PSR.ic = 0 (an interruption handler).
  */
 import { PSR } from '../../../spec/vti/machine/initial.js';
 import type { VtiObservation } from '../../../spec/vti/machine/observation.js';
@@ -91,7 +91,11 @@ export const leave = (vm: Vm, to: GuestContinuation, opts: { readonly deliverInt
   markLastInstruction(vm);
   if (vm.config.vac !== 0n) h.palOk({ name: 'PAL_VPS_SYNC_WRITE', vpd: vm.layout.vpd });
   const vbr0 = h.state.br[0] ?? 0n;
+  if (cont.cfle !== undefined) vm.shadow.cfle = cont.cfle;
+  // With PSR.ic = 1 the architecture offers only RESUME_NORMAL, which turns CFLE on (as rfi does): with
+  // the frame complete that changes nothing the guest can see (SDM 2:§6.8). With PSR.ic = 0 the guest
+  // is in a handler and gets back its own CFLE — 0 from the interruption that entered the handler,
+  // unless its rfi has set it since (ITJ, "Access to Hidden State"; SDM 2:492).
   if ((psr & PSR.ic) !== 0n) return h.pal({ name: 'PAL_VPS_RESUME_NORMAL', vbr0, vpd: vm.layout.vpd });
-  const cfle = cont.cfle ?? false;
-  return h.pal({ name: 'PAL_VPS_RESUME_HANDLER', vbr0, vpd: vm.layout.vpd, vacCfle: vm.config.vac | (cfle ? 1n << 63n : 0n) });
+  return h.pal({ name: 'PAL_VPS_RESUME_HANDLER', vbr0, vpd: vm.layout.vpd, vacCfle: vm.config.vac | (vm.shadow.cfle ? 1n << 63n : 0n) });
 };

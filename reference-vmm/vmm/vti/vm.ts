@@ -37,6 +37,15 @@ export class GuestShadow {
   lastIp = 0n;
   /** The vhpi last written to the VPD and announced with PAL_VPS_SET_PENDING_INTERRUPT. */
   vhpi = 0n;
+  /**
+   * The guest's RSE CFLE as its own processor would have it: cleared by every interruption delivered to
+   * it, set by its rfi (SDM 2:§5.5, 2:§6.7; 3 rfi). CFLE is hidden — nothing reads it, and the machine's
+   * is lost at every entry into the VMM, which is itself an interruption — so the VMM keeps it here
+   * and hands it back with PAL_VPS_RESUME_HANDLER whenever the guest continues with PSR.ic = 0 (ITJ,
+   * "Access to Hidden State"). XEN derives the same bit from the ISR.ir of the entry (vti-vmm-usage.md
+   * §7): in this abstraction a frame is never incomplete, so the VMM's own record takes its place.
+   */
+  cfle = true;
   /** IFA, ITIR, IHA, IIM as the machine had them when the VMM last resumed the guest (entry.ts). */
   left: { ifa: bigint; itir: bigint; iha: bigint; iim: bigint } = { ifa: 0n, itir: 0n, iha: 0n, iim: 0n };
 }
@@ -87,6 +96,9 @@ export interface GuestContinuation {
   readonly psr: bigint;
   /** Machine IFS for the resume: a frame to restore (v = 1), as rfi's; default: keep IFS.v = 0. */
   readonly ifs?: bigint;
-  /** CFLE for PAL_VPS_RESUME_HANDLER when the guest continues with PSR.ic = 0. */
+  /**
+   * The guest's CFLE from this resume on, where the continuation changes it (an interruption delivered
+   * to the guest clears it, its rfi sets it); absent: it keeps the one it had (GuestShadow.cfle).
+   */
   readonly cfle?: boolean;
 }

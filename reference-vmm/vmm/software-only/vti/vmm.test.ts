@@ -17,6 +17,13 @@ import { runUnderSoftwareVmm } from './run.js';
 
 const P = DEFAULT_VTI_PROFILE;
 const I = (instruction: VtiInstruction): VtiStepInput => ({ kind: 'instruction', instruction });
+/**
+ * The one difference a guest handler entered by this VMM shows: its CFLE. The interruption cleared it
+ * natively (SDM 2:§6.7-6.8), but without VT the VMM can only return to the handler with rfi, which
+ * sets it (ITJ, "Access to Hidden State"; PAPER.CHALLENGE.HIDDEN-STATE).
+ */
+const HIDDEN_STATE = ['rse.cfle: true vs false'];
+
 const both = (program: GuestProgram) => ({
   native: runNative(referenceVtiStep, P, program),
   l1: runUnderSoftwareVmm(referenceVtiStep, P, '0/1/3', program),
@@ -45,7 +52,7 @@ describe('software-only VT-i VMM', () => {
     expect(native.end).toEqual({ kind: 'halted', at: VTI_KERNEL.iva + 0x2c00n });
     expect(l1.end).toEqual(native.end);
     expect(l1.guest.cr.get(24)).toBe(0x42n);
-    expect(guestDiff(l1.guest, native.state)).toEqual([]);
+    expect(guestDiff(l1.guest, native.state)).toEqual(HIDDEN_STATE);
   });
 
   it('holds a physical interrupt for the guest until the guest unmasks it, as its own LSAPIC would', () => {
@@ -59,7 +66,7 @@ describe('software-only VT-i VMM', () => {
     expect(native.end).toEqual({ kind: 'halted', at: VTI_KERNEL.iva + 0x3000n });
     expect(l1.end).toEqual(native.end);
     expect(l1.counts.byCause['external interrupt']).toBe(1);
-    expect(guestDiff(l1.guest, native.state)).toEqual([]);
+    expect(guestDiff(l1.guest, native.state)).toEqual(HIDDEN_STATE);
   });
 
   it('turns its own interval timer into the guest\'s: a clock crossing the guest\'s ITM interrupts it at its ITV vector', () => {
@@ -78,7 +85,7 @@ describe('software-only VT-i VMM', () => {
     expect(native.end).toEqual({ kind: 'halted', at: VTI_KERNEL.iva + 0x3000n });
     expect(l1.end).toEqual(native.end);
     expect(l1.counts.byCause).toEqual({ 'external interrupt': 1 });
-    expect(guestDiff(l1.guest, native.state)).toEqual([]);
+    expect(guestDiff(l1.guest, native.state)).toEqual(HIDDEN_STATE);
   });
 
   it('runs ordinary computation without entering the VMM', () => {
