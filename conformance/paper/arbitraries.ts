@@ -255,6 +255,7 @@ const vtiAnyInstruction: fc.Arbitrary<VtiInstruction> = fc.oneof(
   fc.record({ op: op('itr'), side: one('d' as const, 'i' as const), r3: one(0, 8), r2: ANY_REG }),
   fc.record({ op: op('ptc'), scope: one('l' as const, 'g' as const), r3: ANY_REG, r2: ANY_REG }),
   fc.record({ op: op('ptc-e'), r3: ANY_REG }),
+  fc.record({ op: op('probe'), access: one('r' as const, 'w' as const), r1: ANY_REG, r3: ANY_REG, r2: ANY_REG }),
   fc.record({ op: op('mov-to-ind'), file: one(...FILES), r3: ANY_REG, r2: ANY_REG }),
   fc.record({ op: op('mov-from-ind'), file: one(...FILES), r1: ANY_REG, r3: ANY_REG }),
   fc.record({ op: op('mov-from-ar'), r1: ANY_REG, ar: one(...ARS) }),
@@ -560,19 +561,33 @@ export const VTX_CHALLENGE_MIXES = {
 // ---------------------------------------------------------------------------------------------
 // VT-x: programs for virtualization equivalence (every kind of instruction and event)
 
-/** Values the registers get: data and stack addresses, control-register and MSR values, ports, MSR indices. */
+/**
+ * Values the registers get: data and stack addresses, control-register and MSR values, ports, MSR
+ * indices, and paging-structure entries that map guest-physical memory far above the guest's initial
+ * 16 MiB — a 4-KiB page (or a table) at 0x1234000, a large page at 20 MiB, a 4-KiB page just below
+ * 2^MAXPHYADDR (40 bits on the default profile) and one at it (a reserved bit in 8-byte entries), a
+ * 4-MiB page above 4 GiB (PSE-36 bit 13; reserved in a 2-MiB PDE).
+ */
 const VTX_VALUES = [
   0n, 1n, VTX_GUEST.data, VTX_GUEST.kernelPage, 0x8000_0033n, 0x8001_003bn, 0x620n, 0x210n, 0x3f8n, 0x3fdn, 0x41n,
   0x174n, 0x176n, 0x10n, 0x277n, 0xc000_0080n, 0x0007_0406_0007_0406n, 0xfn, 0x2n,
+  0x0123_4000n | 7n, 0x0140_0000n | 0x87n, 0xff_ffff_f000n | 7n, 0x100_0000_0000n | 7n, 0x0040_2000n | 0x87n,
 ] as const;
 const R = one(0, 1, 2, 3);
 /**
- * Memory operands of the equivalence programs: RSI, which no generated instruction writes, plus a
- * displacement — so the programs write the data they mean to, and never their own page tables (a
- * guest that maps memory beyond its 16 MiB works natively and stops the VT-x VMM, whose EPT maps only
- * those 16 MiB).
+ * Memory operands of the equivalence programs: a base register — RSI, which no generated instruction
+ * writes (0), or one of the registers the programs compute with — plus a displacement: the guest's
+ * data, its stack and supervisor-only pages, the top of the 32-bit space, and its own paging
+ * structures — the PTE of the data page and the PDE of linear 2–4 MiB (4-level paging), the PDE of
+ * linear 4–8 MiB (32-bit paging; in IA-32e mode the high half of PDPTE 0) — with the linear addresses
+ * those PDEs map. A store of one of the entry values above into them, then an access through them,
+ * reaches guest-physical memory far above 16 MiB, natively and under each VMM alike.
  */
-const VTX_MEM = fc.record({ base: fc.constant(6), disp: one(VTX_GUEST.data, VTX_GUEST.scratch, VTX_GUEST.kernelPage, VTX_BASELINE_VMM_AREA, 0x4_0000n, VTX_GUEST.data + 4n) });
+const VTX_MEM = fc.record({
+  base: one(6, 0, 1, 2, 3),
+  disp: one(VTX_GUEST.data, VTX_GUEST.scratch, VTX_GUEST.kernelPage, VTX_BASELINE_VMM_AREA, 0x4_0000n, VTX_GUEST.data + 4n, 0n,
+    VTX_KERNEL.pt + 8n * (VTX_GUEST.data >> 12n), VTX_KERNEL.pd + 8n, VTX_KERNEL.pd32 + 4n, 0x20_0000n, 0x40_0000n),
+});
 
 const vtxAnyInstruction: fc.Arbitrary<GuestInstruction> = fc.oneof(
   { arbitrary: fc.record({ op: op('MOV_RI'), dst: R, imm: one(...VTX_VALUES) }), weight: 6 },
@@ -593,7 +608,7 @@ const vtxAnyInstruction: fc.Arbitrary<GuestInstruction> = fc.oneof(
   fc.record({ op: op('MOV_FROM_DR'), dr: one<0 | 6 | 7>(0, 6, 7), dst: R }),
   fc.record({ op: one('IN' as const, 'OUT' as const), size: one<1 | 4>(1, 4), port: one<number | 'dx'>('dx', 0x80, 0xf8) }),
   fc.record({ op: op('INT'), vector: one(0x80, 0x30) }),
-  fc.record({ op: op('INVLPG'), mem: fc.constant({ base: 6, disp: VTX_GUEST.data }) }),
+  fc.record({ op: op('INVLPG'), mem: VTX_MEM }),
   fc.record({ op: op('LMSW'), src: R }),
 );
 
@@ -621,42 +636,53 @@ const crWrite = (mode: VtxMode): fc.Arbitrary<GuestInstruction[]> => {
 };
 
 /**
- * RDMSR and WRMSR of an MSR the processor has (SYSENTER, TSC, PAT, EFER, an unknown one in the
- * architectural range): ECX set (and EDX clear for a write), then the access. Left out, reported
- * to their owners: an ECX outside the MSR ranges (the native CPU takes a VM exit it cannot turn into
- * #GP), writes of IA32_EFER (the VT-x VMM's emulation refuses values the processor accepts) and
- * writes with EDX ≠ 0 (the native CPU keeps bits 63:32 of IA32_SYSENTER_CS, the VMCS field has 32).
+ * A write of the guest's own paging structures, then an access through the entry written: the value
+ * (one of the entry values of VTX_VALUES, mapping guest-physical memory far above the initial 16 MiB,
+ * or reserved) into a register, a store of it into the PTE of the data page or a PDE (4-level paging:
+ * 8 bytes; 32-bit paging: 4 bytes), then a load or a store at a linear address that entry maps. The
+ * native processor translates through the new entry at once (it caches no translation), so the VMM
+ * must too: with EPT by mapping the new guest-physical page at its first use, with shadow paging by
+ * noticing the write to a page its shadow was built from.
  */
-const msrAccess: fc.Arbitrary<GuestInstruction[]> = fc.record({ write: fc.boolean(), at: fc.nat({ max: 5 }) })
-  .map(({ write, at }) => {
-    const indices = write ? [0x174n, 0x176n, 0x10n, 0x277n, 0x1234n] : [0x174n, 0x176n, 0x10n, 0x277n, 0xc000_0080n, 0x1234n];
-    const ecx: GuestInstruction = { op: 'MOV_RI', dst: 1, imm: indices[at % indices.length] ?? 0x174n };
-    return write ? [ecx, { op: 'MOV_RI', dst: 2, imm: 0n }, { op: 'WRMSR' }] : [ecx, { op: 'RDMSR' }];
-  });
-
-/**
- * At most one event per program (the first). An interrupt that arrives while another is held for
- * the guest reaches a native guest at the next instruction boundary, together with it, but reaches a
- * guest under the VT-x VMM an exit earlier — the VMM injects the first one at the exit where the
- * guest becomes able to take it, before the second has arrived (reported to the VMM's owner). One
- * event per program keeps the property about what the VMM is responsible for.
- */
-const oneEvent = (steps: readonly NonRootInput[]): NonRootInput[] => {
-  let seen = false;
-  return steps.filter((s) => {
-    if (s.kind !== 'event') return true;
-    if (seen) return false;
-    seen = true;
-    return true;
-  });
+const pagingWrite = (mode: VtxMode): fc.Arbitrary<GuestInstruction[]> => {
+  const K = VTX_KERNEL;
+  const entries = mode === 'ia32e'
+    ? [{ at: K.pt + 8n * (VTX_GUEST.data >> 12n), through: VTX_GUEST.data }, { at: K.pd + 8n, through: 0x20_0000n }]
+    : [{ at: K.pd32 + 4n, through: 0x40_0000n }];
+  const size = mode === 'ia32e' ? 8 : 4;
+  const values = [0x0123_4000n | 7n, 0x0140_0000n | 0x87n, 0xff_ffff_f000n | 7n, 0x100_0000_0000n | 7n, 0x0040_2000n | 0x87n];
+  return fc.record({ reg: R, value: fc.nat({ max: values.length - 1 }), entry: fc.nat({ max: entries.length - 1 }), store: fc.boolean(), offset: one(0n, 8n, 0x800n) })
+    .map(({ reg, value, entry, store, offset }) => {
+      const e = entries[entry] ?? entries[0]!;
+      const mem = { base: 6, disp: e.through + offset };
+      return [
+        { op: 'MOV_RI', dst: reg, imm: values[value] ?? 0n },
+        { op: 'STORE', size, src: reg, mem: { base: 6, disp: e.at } },
+        store ? { op: 'STORE', size: 8, src: reg, mem } : { op: 'LOAD', size: 8, dst: reg, mem },
+      ];
+    });
 };
 
 /**
- * Every generated program ends with a NOP: an interrupt that the last instruction made deliverable
- * (an IRET, an STI) is taken natively at the next boundary even where the code ends, but under the
- * VT-x VMM only at its next VM entry, which needs a next instruction (reported to the VMM's owner).
+ * RDMSR and WRMSR: ECX set, then the access; a write also sets EDX (bits 63:32 of the value) and
+ * either keeps EAX as the program left it or sets an IA32_EFER value an IA-32e guest may write (SCE
+ * or NXE cleared; LME kept, LMA ignored, Vol. 4 Table 2-2). The indices: MSRs the processor has
+ * (SYSENTER, TSC, PAT, EFER, an unknown one in the architectural range), then ones it lacks outside
+ * both MSR-bitmap ranges, which always exit under VT-x (§25.1.3) — each is #GP(0) natively. EDX ≠ 0
+ * reaches bits 63:32 of IA32_SYSENTER_CS, which the VMCS field cannot hold (the VMM keeps them).
+ * Each list is ordered plain-first, so a failure shrinks towards a read of IA32_SYSENTER_CS.
  */
-const LAST: NonRootInput = { kind: 'instruction', instruction: { op: 'NOP' } };
+const MSR_INDICES = [0x174n, 0x176n, 0x10n, 0x277n, 0xc000_0080n, 0x1234n, 0x4000_0000n, 0xc000_2000n, 0x8000_0000n] as const;
+const MSR_HIGH_HALVES = [0n, 1n, 0xffff_ffffn] as const;
+const msrAccess: fc.Arbitrary<GuestInstruction[]> = fc.record({
+  write: fc.boolean(), index: one(...MSR_INDICES), high: one(...MSR_HIGH_HALVES), low: one<bigint | null>(null, 0x501n, 0x901n),
+})
+  .map(({ write, index, high, low }) => {
+    const ecx: GuestInstruction = { op: 'MOV_RI', dst: 1, imm: index };
+    if (!write) return [ecx, { op: 'RDMSR' }];
+    const eax: GuestInstruction[] = low === null ? [] : [{ op: 'MOV_RI', dst: 0, imm: low }];
+    return [ecx, { op: 'MOV_RI', dst: 2, imm: high }, ...eax, { op: 'WRMSR' }];
+  });
 
 /** Generated VT-x guest programs: one of the four challenge guests (with returning handlers) and up to 12 steps of every kind. */
 export const vtxEquivalencePrograms: fc.Arbitrary<{ readonly start: VtxStart; readonly steps: NonRootInput[] }> =
@@ -670,7 +696,8 @@ export const vtxEquivalencePrograms: fc.Arbitrary<{ readonly start: VtxStart; re
       steps: fc.array(fc.oneof(
         { arbitrary: gi(vtxAnyInstruction).map((s) => [s]), weight: 8 },
         { arbitrary: crWrite(start.mode).map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
+        { arbitrary: pagingWrite(start.mode).map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
         { arbitrary: msrAccess.map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
         { arbitrary: vtxAnyEvent.map((event) => [{ kind: 'event' as const, event }]), weight: 1 },
-      ), { maxLength: 12, size: 'medium' }).map((groups) => [...oneEvent(groups.flat()), LAST]),
+      ), { maxLength: 12, size: 'medium' }).map((groups) => groups.flat()),
     }));

@@ -38,5 +38,10 @@ export interface VtxGuestProgram {
   readonly maxInstructions: number;
 }
 
-/** Guest-physical memory ends here: the VMM keeps its own structures at and above it (vmm/vtx/layout.ts). */
+/**
+ * The guest's initial block of guest-physical memory, where its program's memory (page tables, GDT,
+ * IDT, data) lies. The guest's physical address space is larger — all of it up to MAXPHYADDR, zeros
+ * where never written: the VT-x VMM maps this block at set-up and backs every other page at its
+ * first use (vmm/vtx/guest-memory.ts); the software-only baseline keeps its own structures above it.
+ */
 export const GUEST_MEMORY_SIZE = 0x100_0000n;

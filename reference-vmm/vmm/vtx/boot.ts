@@ -13,7 +13,7 @@
 import type { VtxProfile } from '../../../spec/vtx/profile.js';
 import { MSR, SEGMENT_NAMES, type VtxState } from '../../../spec/vtx/state.js';
 import type { FieldName } from '../../../spec/vtx/vmcs/fields.js';
-import type { GuestInitialState } from '../../guests/vtx/program.js';
+import { GUEST_MEMORY_SIZE, type GuestInitialState } from '../../guests/vtx/program.js';
 import type { VtxVmmConfig } from './config.js';
 import { controlValues, wantedControls } from './controls.js';
 import { cr4MaskFor } from './cr.js';
@@ -21,17 +21,22 @@ import { SERIAL_PORTS } from './device.js';
 import { buildEpt, eptPointer } from './ept.js';
 import { arm, cr0MaskFor, fixedCr0Mask, realCr0 } from './fpu.js';
 import { VmmError, VmxHost } from './host.js';
-import { VMM } from './layout.js';
+import { GuestMemory } from './guest-memory.js';
+import { VMM, VMM_RANGES } from './layout.js';
+import { IA32_SYSENTER_CS } from './msr.js';
 import { shadowRoot } from './shadow.js';
 import { Vm } from './vm.js';
 
 const PREFIX = { es: 'ES', cs: 'CS', ss: 'SS', ds: 'DS', fs: 'FS', gs: 'GS', ldtr: 'LDTR', tr: 'TR' } as const;
 const ACTIVITY = { active: 0n, hlt: 1n, shutdown: 2n, 'wait-for-sipi': 3n } as const;
 
-/** The physical machine before VMXON: the guest's memory at guestBase, the host's registers. */
+/**
+ * The physical machine before VMXON: the guest's initial block at guestBase (words beyond it go to
+ * frames backed on demand, bootVm), the host's registers.
+ */
 const hostMachine = (profile: VtxProfile, config: VtxVmmConfig, guest: GuestInitialState): VtxState => {
   const memory = new Map<bigint, bigint>();
-  for (const [a, v] of guest.memory) memory.set(config.guestBase + a, v);
+  for (const [a, v] of guest.memory) if (GuestMemory.initial(a)) memory.set(config.guestBase + a, v);
   const revision = profile.msrs.IA32_VMX_BASIC & 0x7fff_ffffn;
   memory.set(VMM.vmxon, revision);
   memory.set(VMM.vmcs, revision);
@@ -74,9 +79,14 @@ export const bootVm = (profile: VtxProfile, config: VtxVmmConfig, guest: GuestIn
   const host = new VmxHost(profile, hostMachine(profile, config, guest));
   const vm = new Vm(host, profile, config);
   vm.virtualApic = VMM.virtualApic;
+  vm.sysenterCsHigh = (guest.cpu.msrs.get(MSR.IA32_SYSENTER_CS) ?? 0n) >> 32n;
   const g = guest.cpu;
   const ia32e = ((g.efer >> 10n) & 1n) === 1n;
-  if (config.memory === 'shadow' && !ia32e) throw new VmmError('shadow paging supports IA-32e guests only');
+  const block: readonly [bigint, bigint] = [config.guestBase, config.guestBase + GUEST_MEMORY_SIZE];
+  if (VMM_RANGES.some(([lo, hi]) => block[0] < hi && lo < block[1])) throw new VmmError(`guestBase 0x${config.guestBase.toString(16)} puts the guest's memory over the VMM's own (layout.ts)`);
+  // 32-bit shadow page tables name frames with 32 bits (shadow.ts).
+  if (config.memory === 'shadow' && !ia32e && block[1] > 0x1_0000_0000n) throw new VmmError('shadow paging of a guest without IA-32e mode needs its memory below 4 GiB (guestBase)');
+  for (const [a, v] of guest.memory) if (!GuestMemory.initial(a)) host.write64(vm.hpa(a), v);
 
   host.execute({ op: 'VMXON', operand: VMM.vmxon });
   host.execute({ op: 'VMCLEAR', operand: VMM.vmcs });
@@ -101,7 +111,7 @@ export const bootVm = (profile: VtxProfile, config: VtxVmmConfig, guest: GuestIn
     GUEST_DR7: g.dr7, GUEST_RSP: g.rsp, GUEST_RIP: g.rip, GUEST_RFLAGS: g.rflags,
     GUEST_GDTR_BASE: g.gdtr.base, GUEST_GDTR_LIMIT: BigInt(g.gdtr.limit),
     GUEST_IDTR_BASE: g.idtr.base, GUEST_IDTR_LIMIT: BigInt(g.idtr.limit),
-    GUEST_SYSENTER_CS: g.msrs.get(MSR.IA32_SYSENTER_CS) ?? 0n,
+    GUEST_SYSENTER_CS: (g.msrs.get(MSR.IA32_SYSENTER_CS) ?? 0n) & 0xffff_ffffn,
     GUEST_SYSENTER_ESP: g.msrs.get(MSR.IA32_SYSENTER_ESP) ?? 0n,
     GUEST_SYSENTER_EIP: g.msrs.get(MSR.IA32_SYSENTER_EIP) ?? 0n,
     GUEST_IA32_DEBUGCTL: g.msrs.get(MSR.IA32_DEBUGCTL) ?? 0n,
@@ -123,8 +133,11 @@ export const bootVm = (profile: VtxProfile, config: VtxVmmConfig, guest: GuestIn
   if (config.memory === 'ept') {
     buildEpt(host, profile, config.guestBase);
     fields.EPT_POINTER = eptPointer(profile);
+    // PAE paging: VM entry loads the PDPTE registers from these fields (§26.3.2.4).
+    (['GUEST_PDPTR0', 'GUEST_PDPTR1', 'GUEST_PDPTR2', 'GUEST_PDPTR3'] as const).forEach((f, i) => { fields[f] = g.pdpte[i] ?? 0n; });
   } else {
     vm.vCr3 = g.cr3;
+    vm.guestPdptes = [0, 1, 2, 3].map((i) => g.pdpte[i] ?? 0n);
     vm.exceptionBitmap |= 1n << 14n;
   }
   if (config.tpr === 'tpr-shadow') {
@@ -139,9 +152,17 @@ export const bootVm = (profile: VtxProfile, config: VtxVmmConfig, guest: GuestIn
     const at = VMM.ioBitmapA + BigInt(p >> 3);
     host.writeBytes(at, 1, host.readBytes(at, 1) | (1n << BigInt(p & 7)));
   }
-  // MSR bitmap (write bitmap for low MSRs at offset 2048): writes of IA32_TIME_STAMP_COUNTER exit, so
-  // the VMM moves the guest's TSC with the TSC offset (reads and RDTSC then need no exit, §25.3).
-  host.writeBytes(VMM.msrBitmap + 2048n + (0x10n >> 3n), 1, 1n << (0x10n & 7n));
+  // MSR bitmap (read bitmap for low MSRs at offset 0, write bitmap at 2048, §24.6.9): writes of
+  // IA32_TIME_STAMP_COUNTER exit, so the VMM moves the guest's TSC with the TSC offset (reads and RDTSC
+  // then need no exit, §25.3); reads and writes of IA32_SYSENTER_CS exit, because the guest-state field
+  // cannot keep the MSR's bits 63:32 (msr.ts).
+  const interceptMsr = (offset: bigint, index: number): void => {
+    const at = VMM.msrBitmap + offset + BigInt(index >> 3);
+    host.writeBytes(at, 1, host.readBytes(at, 1) | (1n << BigInt(index & 7)));
+  };
+  interceptMsr(2048n, 0x10);
+  interceptMsr(0n, IA32_SYSENTER_CS);
+  interceptMsr(2048n, IA32_SYSENTER_CS);
   for (const [n, v] of Object.entries(fields) as [FieldName, bigint][]) vm.w(n, v);
 
   // CR0 last: the FPU recipe (fpu.ts) and the fixed bits decide the real value, the mask and the shadow.

@@ -6,7 +6,11 @@
 export interface VtxVmmConfig {
   /** Memory virtualization: EPT (the VMM's guest-physical → host-physical tables) or shadow page tables. */
   readonly memory: 'ept' | 'shadow';
-  /** Host-physical address of guest-physical 0 (0: identity map; else an offset map, 2-MiB aligned). */
+  /**
+   * Host-physical address of guest-physical 0, where the guest's initial 16 MiB lie (0: identity map;
+   * else an offset map, 2-MiB aligned, clear of the VMM's own region); the rest of guest-physical
+   * memory is backed page by page at first use (guest-memory.ts).
+   */
   readonly guestBase: bigint;
   /** TPR virtualization: the TPR shadow with the TPR threshold, or CR8-load/store exiting. */
   readonly tpr: 'tpr-shadow' | 'cr8-exiting';
@@ -18,7 +22,7 @@ export interface VtxVmmConfig {
   readonly interruptWindow: 'interrupt-window' | 'poll';
   /** Floating-point context: the paper's lazy recipe, or eager switching at every guest CR0.TS change. */
   readonly fpu: 'lazy' | 'eager';
-  /** MSR bitmaps (only writes of IA32_TIME_STAMP_COUNTER exit), or every RDMSR/WRMSR exits. */
+  /** MSR bitmaps (only writes of IA32_TIME_STAMP_COUNTER and accesses of IA32_SYSENTER_CS exit, msr.ts), or every RDMSR/WRMSR exits. */
   readonly msrBitmaps: boolean;
   /** Exception vectors the VMM intercepts (exception bitmap) only to reflect them to the guest by injection. */
   readonly reflect: readonly number[];

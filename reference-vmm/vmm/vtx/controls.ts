@@ -72,5 +72,7 @@ export const wantedControls = (profile: VtxProfile, config: VtxVmmConfig, ia32e:
   // Checked now so that a missing capability shows at set-up, not at the first use.
   if (config.interruptWindow === 'interrupt-window' && !supports(profile, 'proc.INTERRUPT_WINDOW_EXITING')) throw new VmmError(`the profile ${profile.name} has no interrupt-window exiting`);
   if (config.interruptWindow === 'poll' && !supports(profile, 'pin.ACTIVATE_VMX_PREEMPTION_TIMER')) throw new VmmError(`the profile ${profile.name} has no VMX-preemption timer`);
+  // Shadow paging lets one instruction at a time write a page table that maps itself (shadow.ts).
+  if (config.memory === 'shadow' && !supports(profile, 'pin.ACTIVATE_VMX_PREEMPTION_TIMER')) throw new VmmError(`the profile ${profile.name} has no VMX-preemption timer (shadow paging's write window)`);
   return c;
 };

@@ -1,7 +1,9 @@
 /**
  * The run loop shared by the native run and the run under the VMM: events arrive when the guest has
  * retired the number of instructions they name (time skips to the next event while the guest is
- * halted), the platform delivers what the guest can take at each boundary, and the next instruction
+ * halted), the platform delivers what the guest can take at each boundary — once every event of the
+ * boundary has arrived, and before the next instruction is looked up, so an event the last instruction
+ * unmasked is still taken where the code ends (the VT-i loop's `pending` hook) — and the next instruction
  * is the program's at the guest's RIP. It writes the log of guest-visible happenings (guest-view.ts).
  * A software interrupt or exception (INT n, INT3, INTO) that is delivered counts as retired: the
  * instruction completed by delivering its event.

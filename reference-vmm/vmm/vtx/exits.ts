@@ -5,18 +5,20 @@
  * interrupted event delivery, re-inject the event the IDT-vectoring information names (§27.2.3), or
  * combine it with the exception being reflected as a processor would (Vol. 3A Table 6-5).
  * Instructions the VMM emulates behave as on the native processor the guest is told it has
- * (cpu/vtx/native): CPUID's values, #UD for the VMX instructions and GETSEC, XSETBV's checks.
+ * (cpu/vtx/native): CPUID's values, #UD for the VMX instructions and GETSEC, XSETBV's checks, RDMSR
+ * and WRMSR (msr.ts).
  */
 import type { EventType } from '../../../spec/vtx/non-root/observation.js';
-import { readMsr, wrmsrAccepted, writeMsr } from '../../cpu/vtx/non-root/msr-access.js';
 import { cpuidResult, xsetbvOutcome } from '../../cpu/vtx/native/index.js';
 import { taskGateFault, vectoredEvent } from '../../cpu/vtx/native/task-switch.js';
 import { clts, lmsw, movToCr0, movToCr3, movToCr4, movToCr8 } from './cr.js';
 import { isDevicePort } from './device.js';
 import { hostUsesFpu, onDeviceNotAvailable } from './fpu.js';
 import { VmmError } from './host.js';
-import { fillShadow, flushShadow, invalidateShadow, walkGuest } from './shadow.js';
-import type { InjectedEvent, Vm } from './vm.js';
+import { rdmsr, wrmsr } from './msr.js';
+import { onEptViolation } from './ept.js';
+import { closeWriteWindow, flushShadow, invalidateShadow, onShadowPageFault } from './shadow.js';
+import { RF, type InjectedEvent, type Vm } from './vm.js';
 
 /** What the exit did to the guest's instruction stream. */
 export type Handled =
@@ -42,9 +44,16 @@ const vectoring = (vm: Vm): InjectedEvent | null => {
   return software ? { ...e, length: Number(vm.f('VM_EXIT_INSTRUCTION_LEN')) } : e;
 };
 
-/** The guest shuts down (triple fault): it stays in the shutdown activity state. */
+/**
+ * The guest shuts down (triple fault): it stays in the shutdown activity state. The event whose
+ * delivery failed left RFLAGS as it was before the event natively; here an exit during its delivery
+ * saved the RF the delivery would push (§27.3.3) and the VMM's injection kept it (vm.ts), so the RF the
+ * guest had is lost: the VMM takes it to be 0, as it is at every instruction but one that follows an
+ * IRET restoring RF = 1 (Vol. 3A §17.3.1.1).
+ */
 const shutdown = (vm: Vm): Handled => {
   vm.stopped = true;
+  vm.w('GUEST_RFLAGS', vm.f('GUEST_RFLAGS') & ~RF);
   vm.w('GUEST_ACTIVITY_STATE', 2n);
   vm.w('VM_ENTRY_INTR_INFO_FIELD', 0n);
   vm.injecting = false;
@@ -54,9 +63,12 @@ const shutdown = (vm: Vm): Handled => {
 /**
  * Reflects exception `nested` to the guest, `original` being the event whose delivery it interrupted:
  * Table 6-5 — #DF after contributory/contributory or #PF/(contributory or #PF), a triple fault after
- * #DF, otherwise `nested` itself (the first event is then lost, as on the processor).
+ * #DF, otherwise `nested` itself (the first event is then lost, as on the processor). A #PF's linear
+ * address (`pfAddress`) goes to CR2 only when the #PF itself is delivered — the processor loads CR2
+ * as it starts delivering a #PF, which one turned into #DF or shutdown never does (cpu/vtx
+ * delivery.ts), and an injected #PF loads nothing (§26.5.1.1) — so the VMM loads it before injecting.
  */
-export const reflect = (vm: Vm, nested: InjectedEvent, original: InjectedEvent | null): Handled => {
+export const reflect = (vm: Vm, nested: InjectedEvent, original: InjectedEvent | null, pfAddress: bigint | null = null): Handled => {
   if (original !== null) {
     const a = klass(original);
     const b = klass(nested);
@@ -66,8 +78,19 @@ export const reflect = (vm: Vm, nested: InjectedEvent, original: InjectedEvent |
       return 'resume';
     }
   }
+  if (pfAddress !== null) vm.host.cr2 = pfAddress;
   vm.inject(nested);
   return 'resume';
+};
+
+/**
+ * A fault the guest does not see (a shadow fill, a page mapped on demand) hit an IRET that had unblocked
+ * NMIs (bit 12 of the interruption information or of the EPT-violation qualification, §27.2.2,
+ * Table 27-7): the exit left NMIs unblocked (§27.1), so the VMM blocks them again before the IRET
+ * runs once more, as it would have run only once natively (§31.7.1.2).
+ */
+const hiddenFaultOnIret = (vm: Vm, unblockedByIret: boolean): void => {
+  if (unblockedByIret) vm.w('GUEST_INTERRUPTIBILITY_INFO', vm.f('GUEST_INTERRUPTIBILITY_INFO') | 8n);
 };
 
 const exceptionExit = (vm: Vm, original: InjectedEvent | null): Handled => {
@@ -82,21 +105,21 @@ const exceptionExit = (vm: Vm, original: InjectedEvent | null): Handled => {
   }
   if (vector === 14 && vm.config.memory === 'shadow') {
     const linear = vm.f('EXIT_QUALIFICATION');
-    const code = errorCode ?? 0;
-    const w = walkGuest(vm, linear, (code & 2) !== 0, (code & 4) !== 0);
+    const w = onShadowPageFault(vm, linear, errorCode ?? 0);
     if (w.ok) {
-      fillShadow(vm, linear, w);
       if (original !== null) vm.inject(original, true);
+      else hiddenFaultOnIret(vm, ((info >> 12n) & 1n) === 1n);
       return 'resume';
     }
-    vm.host.cr2 = linear;
-    return reflect(vm, { vector: 14, type: 'hardware-exception', errorCode: w.errorCode }, original);
+    return reflect(vm, { vector: 14, type: 'hardware-exception', errorCode: w.errorCode }, original, linear);
   }
   // A reflected #PF: the exit happened before delivery, so CR2 is still the guest's old value (§27.1).
-  if (vector === 14) vm.host.cr2 = vm.f('EXIT_QUALIFICATION');
+  const pfAddress = vector === 14 ? vm.f('EXIT_QUALIFICATION') : null;
   const software = type === 'software-exception' || type === 'privileged-software-exception';
-  return reflect(vm, software ? { vector, type, errorCode, length: Number(vm.f('VM_EXIT_INSTRUCTION_LEN')) } : { vector, type, errorCode }, original);
+  return reflect(vm, software ? { vector, type, errorCode, length: Number(vm.f('VM_EXIT_INSTRUCTION_LEN')) } : { vector, type, errorCode }, original, pfAddress);
 };
+
+const guestMode64 = (vm: Vm): boolean => vm.guestLongMode() && ((vm.f('GUEST_CS_AR_BYTES') >> 13n) & 1n) === 1n;
 
 const crAccess = (vm: Vm): Handled => {
   const q = vm.f('EXIT_QUALIFICATION');
@@ -110,7 +133,8 @@ const crAccess = (vm: Vm): Handled => {
   };
   switch (access) {
     case 0: {
-      const src = vm.host.gpr(reg);
+      // Outside 64-bit mode MOV to CR takes the register's low 32 bits (Vol. 2B MOV—Move to Control Registers).
+      const src = guestMode64(vm) ? vm.host.gpr(reg) : vm.host.gpr(reg) & LOW32;
       if (cr === 0) return done(movToCr0(vm, src));
       if (cr === 4) return done(movToCr4(vm, src));
       if (cr === 3) return done(movToCr3(vm, src));
@@ -118,7 +142,7 @@ const crAccess = (vm: Vm): Handled => {
       throw new VmmError(`MOV to CR${cr} exit`);
     }
     case 1:
-      if (cr === 3) vm.host.setGpr(reg, vm.vCr3);
+      if (cr === 3) { if (guestMode64(vm)) vm.host.setGpr(reg, vm.vCr3); else vm.host.setGpr32(reg, vm.vCr3); }
       else if (cr === 8) vm.host.setGpr(reg, vm.vTpr);
       else throw new VmmError(`MOV from CR${cr} exit`);
       return done(true);
@@ -141,39 +165,6 @@ const ioExit = (vm: Vm): Handled => {
   } else if (isDevicePort(port)) {
     vm.device.out(port, size, vm.host.gpr(0) & mask);
   }
-  vm.completeInstruction();
-  return 'completed';
-};
-
-/** MSRs the guest-state area holds: while the VMM runs they are the host's in the processor (§27.5.1). */
-const VMCS_MSR: ReadonlyMap<number, Parameters<Vm['f']>[0]> = new Map([
-  [0x174, 'GUEST_SYSENTER_CS'], [0x175, 'GUEST_SYSENTER_ESP'], [0x176, 'GUEST_SYSENTER_EIP'],
-  [0x1d9, 'GUEST_IA32_DEBUGCTL'], [0x277, 'GUEST_IA32_PAT'], [0xc000_0080, 'GUEST_IA32_EFER'],
-  [0xc000_0100, 'GUEST_FS_BASE'], [0xc000_0101, 'GUEST_GS_BASE'],
-] as const);
-
-const guestTsc = (vm: Vm): bigint => (vm.host.registers.tsc + vm.f('TSC_OFFSET')) & 0xffff_ffff_ffff_ffffn;
-
-const rdmsr = (vm: Vm): Handled => {
-  const index = Number(vm.host.gpr(1) & LOW32);
-  const field = VMCS_MSR.get(index);
-  const value = index === 0x10 ? guestTsc(vm) : field !== undefined ? vm.f(field) : readMsr(vm.host.machine, index);
-  if (value === null) { vm.fault(13); return 'resume'; }
-  vm.host.setGpr32(0, value & LOW32);
-  vm.host.setGpr32(2, value >> 32n);
-  vm.completeInstruction();
-  return 'completed';
-};
-
-const wrmsr = (vm: Vm): Handled => {
-  const index = Number(vm.host.gpr(1) & LOW32);
-  const value = ((vm.host.gpr(2) & LOW32) << 32n) | (vm.host.gpr(0) & LOW32);
-  if (!wrmsrAccepted(vm.host.machine, vm.guestCaps, index, value)) { vm.fault(13); return 'resume'; }
-  const field = VMCS_MSR.get(index);
-  if (index === 0x10) vm.w('TSC_OFFSET', (value - vm.host.registers.tsc) & 0xffff_ffff_ffff_ffffn);
-  else if (index === 0xc000_0080) vm.w('GUEST_IA32_EFER', (value & ~(1n << 10n)) | (vm.f('GUEST_IA32_EFER') & (1n << 10n)));
-  else if (field !== undefined) vm.w(field, value);
-  else writeMsr(vm.host.machine, index, value);
   vm.completeInstruction();
   return 'completed';
 };
@@ -201,7 +192,8 @@ export const dispatch = (vm: Vm, reason: number): Handled => {
         return 'resume';
       }
       case 2: return shutdown(vm);
-      case 7: case 43: case 52: return 'resume'; // the guest is ready / lowered its TPR / polled: offerInterrupt decides
+      case 7: case 43: return 'resume'; // the guest is ready / lowered its TPR: offerInterrupt decides
+      case 52: closeWriteWindow(vm); return 'resume'; // one instruction ran: a write window ends; offerInterrupt polls
       case 9: return taskSwitch(vm, original);
       case 10: {
         const [a, b, c, d] = cpuidResult(vm.profile, vm.guestCr4(), vm.host.gpr(0) & LOW32, vm.host.gpr(1) & LOW32);
@@ -231,7 +223,11 @@ export const dispatch = (vm: Vm, reason: number): Handled => {
         vm.fault(o === 'ud' ? 6 : 13);
         return 'resume';
       }
-      case 48: throw new VmmError(`EPT violation at guest-physical 0x${vm.f('GUEST_PHYSICAL_ADDRESS').toString(16)}: outside the guest's memory`);
+      case 48: {
+        onEptViolation(vm);
+        if (original === null) hiddenFaultOnIret(vm, ((vm.f('EXIT_QUALIFICATION') >> 12n) & 1n) === 1n);
+        return 'resume';
+      }
       default: throw new VmmError(`unhandled VM exit ${reason}`);
     }
   })();

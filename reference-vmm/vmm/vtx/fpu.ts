@@ -21,12 +21,18 @@
 import type { Vm } from './vm.js';
 import { CR0_TS } from './vm.js';
 
-/** The CR0 mask bits the VMM always owns: the VMX fixed bits (§23.8). */
-export const fixedCr0Mask = (vm: Vm): bigint => (vm.cr0Fixed0 | (~vm.cr0Fixed1 & 0xffff_ffffn)) & 0xffff_ffffn;
+const WP = 1n << 16n;
+/** Under shadow paging: WP, which the processor keeps at 1 (shadow.ts), and CD and NW, whose changes load PAE's PDPTEs (pae.ts). */
+const SHADOW_PAGING_CR0 = WP | (1n << 29n) | (1n << 30n);
+
+/** The CR0 mask bits the VMM always owns: the VMX fixed bits (§23.8), and those shadow paging needs. */
+export const fixedCr0Mask = (vm: Vm): bigint =>
+  (vm.cr0Fixed0 | (~vm.cr0Fixed1 & 0xffff_ffffn) | (vm.config.memory === 'shadow' ? SHADOW_PAGING_CR0 : 0n)) & 0xffff_ffffn;
 
 /** The CR0 value the processor runs the guest with, for the guest's view `v`. */
 export const realCr0 = (vm: Vm, v: bigint): bigint => {
   let r = (v | vm.cr0Fixed0) & (vm.cr0Fixed1 | ~0xffff_ffffn);
+  if (vm.config.memory === 'shadow') r |= WP;
   if (vm.config.fpu === 'lazy' && vm.fpu.armed) r |= CR0_TS;
   return r;
 };

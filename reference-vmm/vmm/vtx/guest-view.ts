@@ -35,7 +35,7 @@ export interface VtxGuestView {
   readonly end: RunEnd;
   readonly retired: number;
   readonly registers: GuestRegisters;
-  /** Guest-physical memory below GUEST_MEMORY_SIZE: non-zero 64-bit words only. */
+  /** Guest-physical memory, all of it (up to MAXPHYADDR): non-zero 64-bit words only. */
   readonly memory: ReadonlyMap<bigint, bigint>;
   readonly log: readonly GuestLogEntry[];
   /** Bytes the guest sent to the serial device (device.ts): what the outside world saw, not the guest. */

@@ -25,7 +25,12 @@ export interface GuestPlatform {
   interrupt(vector: number): Happening[];
   /** An NMI arrives at the processor. */
   nmi(): Happening[];
-  /** At an instruction boundary: whatever the platform holds that the guest can take now. */
+  /**
+   * At an instruction boundary, after every event of it has arrived and before the next instruction
+   * is looked up (also where the code ends): the highest-priority event the guest can take now, if
+   * any (Vol. 3A §6.9 Table 6-2) — the processor's own pending events, then the interrupt controller's
+   * vector. A VMM injects its virtual interrupts here and nowhere else.
+   */
   boundary(): Happening[];
   /** The guest's next instruction, `i`, at its RIP. */
   instruction(i: GuestInstruction): Happening[];

@@ -14,6 +14,7 @@ import { nativeProfile } from '../../cpu/vtx/native/index.js';
 import type { VtxVmmConfig } from './config.js';
 import { controlBit } from './controls.js';
 import { SerialDevice } from './device.js';
+import { GuestMemory } from './guest-memory.js';
 import type { VmxHost } from './host.js';
 import { InterruptController } from './interrupt-controller.js';
 
@@ -62,6 +63,15 @@ export class Vm {
   readonly base: bigint;
   vTpr = 0n;
   vCr3 = 0n;
+  /** The guest's PDPTE registers under shadow paging with PAE paging (pae.ts; with EPT the processor holds them). */
+  guestPdptes: bigint[] = [0n, 0n, 0n, 0n];
+  /** The guest's physical memory: the initial block at `base`, the rest backed on demand (guest-memory.ts). */
+  readonly memory: GuestMemory;
+  /**
+   * Bits 63:32 of the guest's IA32_SYSENTER_CS, which the guest-state field (32 bits) cannot hold:
+   * the VMM intercepts the MSR and keeps them here (msr.ts).
+   */
+  sysenterCsHigh = 0n;
   readonly fpu: FpuBook = { loaded: false, armed: false, restores: 0, saves: 0, nmReflected: 0, nmRestored: 0, eagerSwitches: 0 };
   /** Cached control values and masks (the VMM writes them; reading them back would be VMREADs). */
   pin = 0n;
@@ -81,6 +91,7 @@ export class Vm {
   constructor(readonly host: VmxHost, readonly profile: VtxProfile, readonly config: VtxVmmConfig) {
     this.guestCaps = new Capabilities(nativeProfile(profile));
     this.base = config.guestBase;
+    this.memory = new GuestMemory(config.guestBase, this.guestCaps.maxPhysAddr);
     const m = profile.msrs;
     this.cr0Fixed0 = m.IA32_VMX_CR0_FIXED0;
     this.cr0Fixed1 = m.IA32_VMX_CR0_FIXED1;
@@ -169,6 +180,6 @@ export class Vm {
   virtualApicTpr(): bigint { return this.virtualApic + 0x80n; }
   virtualApic = 0n;
 
-  /** Guest-physical → host-physical (the VMM's own map of the guest's memory). */
-  hpa(gpa: bigint): bigint { return this.base + gpa; }
+  /** Guest-physical → host-physical (the VMM's own map of the guest's memory; backs the page if it has no frame yet). */
+  hpa(gpa: bigint): bigint { return this.memory.hpa(gpa); }
 }

@@ -5,8 +5,9 @@
  * It reuses the reference CPU's instruction semantics, event delivery and paging
  * (reference-vmm/cpu/vtx/non-root/**) by showing them a VMCS with every control 0 (./vmcs-view.ts) and
  * the VMX fixed-bit restrictions lifted (./capabilities.ts); what that code turns into VM exits even so
- * is done here natively: the unconditionally exiting instructions (./instructions.ts), task switches
- * (./task-switch.ts) and triple faults (shutdown). See README.md for every choice.
+ * is done here natively: the unconditionally exiting instructions (./instructions.ts), RDMSR and
+ * WRMSR outside the MSR-bitmap ranges (./msr.ts), task switches (./task-switch.ts) and triple faults
+ * (shutdown). See README.md for every choice.
  *
  * ```ts
  * const cpu = new NativeVtxCpu(profile, state);          // state.vmx === 'outside'
@@ -28,6 +29,7 @@ import { nonRootStep } from '../non-root/index.js';
 import { nativeCapabilities } from './capabilities.js';
 import { executeNatively, NATIVE_OPS } from './instructions.js';
 import { deviceIo, portOf, type PortDevice } from './io.js';
+import { executeMsrNatively, outsideMsrBitmaps } from './msr.js';
 import { restoreGuestFromVmcs } from './restore.js';
 import { taskGateFault, vectoredEvent } from './task-switch.js';
 import { NATIVE_VMCS_KEY, nativeVmcsView } from './vmcs-view.js';
@@ -46,6 +48,8 @@ export class NativeVtxCpu {
   private readonly machine: Machine;
   private readonly vmcs: VmcsData;
   private readonly outside: Pick<VtxState, 'vmxonPointer' | 'currentVmcs' | 'vmcs' | 'dualMonitorActive'>;
+  /** IA32_SYSENTER_CS[63:32] at the start of the current step. */
+  private sysenterCsHigh = 0n;
 
   /**
    * Copies `state` (which must be outside VMX operation). INIT and SIPI are not part of the native
@@ -66,7 +70,9 @@ export class NativeVtxCpu {
   /** One step: the next instruction at an instruction boundary, or an arriving event. */
   step(input: NonRootInput): { observation: NonRootObservation } {
     if (input.kind === 'event' && (input.event.kind === 'init' || input.event.kind === 'sipi')) return { observation: { kind: 'pending' } };
-    if (input.kind === 'instruction' && (NATIVE_OPS.has(input.instruction.op) || this.deviceAccess(input.instruction))) {
+    // A VM exit this step takes has lost IA32_SYSENTER_CS[63:32] by the time it is undone (./restore.ts).
+    this.sysenterCsHigh = (this.machine.cpu.msrs.get(0x174) ?? 0n) >> 32n;
+    if (input.kind === 'instruction' && (NATIVE_OPS.has(input.instruction.op) || this.deviceAccess(input.instruction) || this.msrOutsideBitmaps(input.instruction))) {
       return { observation: this.native(input.instruction) };
     }
     return { observation: this.settle(nonRootStep(this.machine, this.caps, input), 0) };
@@ -87,6 +93,11 @@ export class NativeVtxCpu {
     return { ...s, vmx: 'outside', ...this.outside };
   }
 
+  /** RDMSR/WRMSR that exit in VMX non-root operation whatever the MSR bitmaps say (./msr.ts). */
+  private msrOutsideBitmaps(i: GuestInstruction): boolean {
+    return (i.op === 'RDMSR' || i.op === 'WRMSR') && outsideMsrBitmaps(this.machine.cpu.gpr[1] ?? 0n);
+  }
+
   private deviceAccess(i: GuestInstruction): boolean {
     if (this.device === null || (i.op !== 'IN' && i.op !== 'OUT')) return false;
     const port = portOf(new Guest(this.machine, this.caps), i);
@@ -102,6 +113,8 @@ export class NativeVtxCpu {
       if (i.op === 'IN' || i.op === 'OUT') {
         // CPL > IOPL: the reference CPU's I/O-permission check decides (./io.ts).
         if (this.device === null || !deviceIo(g, i, this.device)) return this.settle(nonRootStep(this.machine, this.caps, { kind: 'instruction', instruction: i }), 0);
+      } else if (i.op === 'RDMSR' || i.op === 'WRMSR') {
+        executeMsrNatively(g, i);
       } else {
         executeNatively(g, i);
       }
@@ -131,7 +144,7 @@ export class NativeVtxCpu {
     if (o.kind === 'vmx-abort') throw new Error(`NativeVtxCpu: VMX abort ${o.indicator} (a reference-CPU bug)`);
     if (o.kind !== 'vm-exit') return o;
     const reason = o.exit.reason & 0xffff;
-    restoreGuestFromVmcs(this.machine, this.vmcs);
+    restoreGuestFromVmcs(this.machine, this.vmcs, this.sysenterCsHigh);
     const shutdown = (): NonRootObservation => {
       this.machine.cpu.activity = 'shutdown';
       return { kind: 'inactive' };

@@ -5,7 +5,10 @@
  * (§27.5). This puts the saved guest registers back and returns to "non-root" (the native CPU's way
  * of running the non-root code), as if the exit had not happened; the caller then does what a
  * processor without VMX does. The general-purpose registers, CR2, CR8, DR0–DR3, DR6 and the pending
- * events are not touched by a VM exit (§27.3, §27.5) and need nothing.
+ * events are not touched by a VM exit (§27.3, §27.5) and need nothing. IA32_SYSENTER_CS is the one
+ * register the guest-state area holds only in part: its field has 32 bits (§27.3.1), while the MSR's
+ * bits 63:32 can be read and written (Vol. 4 Table 2-2); the caller passes them (`sysenterCsHigh`)
+ * from before the exit, which loaded the host's value over them (§27.5.1).
  */
 import { SEGMENT_NAMES, type ActivityState } from '../../../../spec/vtx/state.js';
 import type { FieldName } from '../../../../spec/vtx/vmcs/fields.js';
@@ -14,7 +17,7 @@ import type { Machine, VmcsData } from '../machine.js';
 const PREFIX = { es: 'ES', cs: 'CS', ss: 'SS', ds: 'DS', fs: 'FS', gs: 'GS', ldtr: 'LDTR', tr: 'TR' } as const;
 const ACTIVITY: readonly ActivityState[] = ['active', 'hlt', 'shutdown', 'wait-for-sipi'];
 
-export const restoreGuestFromVmcs = (m: Machine, vmcs: VmcsData): void => {
+export const restoreGuestFromVmcs = (m: Machine, vmcs: VmcsData, sysenterCsHigh = 0n): void => {
   const cpu = m.cpu;
   const f = (n: FieldName): bigint => vmcs.get(n);
   cpu.cr0 = f('GUEST_CR0');
@@ -22,7 +25,7 @@ export const restoreGuestFromVmcs = (m: Machine, vmcs: VmcsData): void => {
   cpu.cr4 = f('GUEST_CR4');
   cpu.dr7 = f('GUEST_DR7');
   cpu.msrs.set(0x1d9, f('GUEST_IA32_DEBUGCTL'));
-  cpu.msrs.set(0x174, f('GUEST_SYSENTER_CS'));
+  cpu.msrs.set(0x174, (sysenterCsHigh << 32n) | (f('GUEST_SYSENTER_CS') & 0xffff_ffffn));
   cpu.msrs.set(0x175, f('GUEST_SYSENTER_ESP'));
   cpu.msrs.set(0x176, f('GUEST_SYSENTER_EIP'));
   cpu.msrs.set(0x277, f('GUEST_IA32_PAT'));

@@ -8,7 +8,7 @@
  */
 import { ARCH_MSR_BY_INDEX } from '../../../../spec/x86/msrs.js';
 import type { Capabilities } from '../capabilities.js';
-import type { Machine } from '../machine.js';
+import type { Machine, Registers } from '../machine.js';
 
 const U64 = 0xffff_ffff_ffff_ffffn;
 const LME = 1n << 8n;
@@ -32,10 +32,17 @@ export const readMsr = (m: Machine, index: number): bigint | null => {
 
 const canonical = (caps: Capabilities, v: bigint): boolean => caps.canonical(v);
 
+/**
+ * The registers a WRMSR is judged against: the writing processor's CR0.PG and EFER.LME (the
+ * IA32_EFER rule), SMM, and the MSRs it has. A VMM emulating a guest's WRMSR passes the guest's
+ * CR0 and EFER here, not the ones its own processor runs with (reference-vmm/vmm/vtx/exits.ts).
+ */
+export type MsrWriter = Pick<Registers, 'cr0' | 'efer' | 'inSmm' | 'msrs'>;
+
 /** Whether WRMSR of `data` to `index` is accepted (else #GP(0)): the rules of spec/x86/msrs.ts. */
-export const wrmsrAccepted = (m: Machine, caps: Capabilities, index: number, data: bigint): boolean => {
+export const wrmsrAccepted = (cpu: MsrWriter, caps: Capabilities, index: number, data: bigint): boolean => {
   const spec = ARCH_MSR_BY_INDEX.get(index);
-  if (spec === undefined) return m.cpu.msrs.has(index);
+  if (spec === undefined) return cpu.msrs.has(index);
   const choices = caps.profile.choices;
   for (const rule of spec.rules) {
     switch (rule.kind) {
@@ -49,10 +56,10 @@ export const wrmsrAccepted = (m: Machine, caps: Capabilities, index: number, dat
       case 'canonical': if (!canonical(caps, (data >> BigInt(rule.ignoreLow)) << BigInt(rule.ignoreLow))) return false; break;
       case 'physical-address': if ((data >> caps.maxPhysAddr) !== 0n) return false; break;
       case 'pat-types': for (let i = 0n; i < 64n; i += 8n) if (!PAT_TYPES.has((data >> i) & 0xffn)) return false; break;
-      case 'smm-only': if (!m.cpu.inSmm) return false; break;
-      case 'lockable': if (((m.cpu.msrs.get(index) ?? 0n) & 1n) === 1n) return false; break;
+      case 'smm-only': if (!cpu.inSmm) return false; break;
+      case 'lockable': if (((cpu.msrs.get(index) ?? 0n) & 1n) === 1n) return false; break;
       case 'efer-lme-while-paging':
-        if ((m.cpu.cr0 >> 31n) & 1n && (data & LME) !== (m.cpu.efer & LME)) return false;
+        if ((cpu.cr0 >> 31n) & 1n && (data & LME) !== (cpu.efer & LME)) return false;
         break;
     }
   }

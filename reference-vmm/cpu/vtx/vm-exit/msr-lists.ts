@@ -48,7 +48,7 @@ export const loadExitMsrs = (m: Machine, caps: Capabilities, vmcs: VmcsData): bo
     const index = Number(head & 0xffff_ffffn);
     if (index === 0xc000_0100 || index === 0xc000_0101 || x2apic(index)) return false;
     if (caps.profile.choices.msrLoadRejected.includes(index) || (head >> 32n) !== 0n) return false;
-    if (!wrmsrAccepted(m, caps, index, data)) return false;
+    if (!wrmsrAccepted(m.cpu, caps, index, data)) return false;
     writeMsr(m, index, data);
   }
   return true;

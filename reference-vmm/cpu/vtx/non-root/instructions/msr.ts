@@ -38,7 +38,7 @@ export const executeMsr = (g: Guest, i: GuestInstruction, x: Exec): boolean => {
   }
   if (msrExits(g, index, true)) instructionExit(g, x, 32);
   const value = ((g.reg(2) & 0xffff_ffffn) << 32n) | (g.reg(0) & 0xffff_ffffn);
-  if (!wrmsrAccepted(g.m, g.caps, index, value)) throw gp0();
+  if (!wrmsrAccepted(g.cpu, g.caps, index, value)) throw gp0();
   writeMsr(g.m, index, value);
   return true;
 };
