@@ -109,7 +109,7 @@ program
 
 program
   .command('bench')
-  .description('VM entries per second (model vs reference CPU) and suite vectors per second (model, reference CPU, Bochs)')
+  .description('VM entries per second (model vs reference CPU), suite vectors per second (model, reference CPU, Bochs) and guest instructions per second in non-root operation (model vs reference CPU)')
   .option('--json', 'machine-readable output')
   .option('--ms <milliseconds>', 'measuring time per figure', '1500')
   .option('--no-bochs', 'do not measure Bochs even if it is installed')

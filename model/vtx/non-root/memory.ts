@@ -3,7 +3,8 @@
  * address of an operand, and naturally aligned reads and writes through guest paging (./paging/,
  * PAGING.*) and EPT (./ept/, EPT.*, EXIT.EPT.*). A failed access ends the step: a #PF or #GP(0)
  * raised through ./exceptions.ts (which the exception bitmap may turn into a VM exit), or an
- * EPT-induced VM exit, fault-like (the instruction's RIP is saved, nothing of it is done).
+ * EPT-induced VM exit, fault-like (the instruction's RIP is saved, nothing of it is done). Writes
+ * return memory that shares the unwritten words with the input's (./memory-overlay.ts).
  */
 import type { AccessSize, MemOperand } from '../../../spec/vtx/guest/instructions.js';
 import type { Decision } from '../../../spec/vtx/non-root/observation.js';
@@ -12,7 +13,8 @@ import type { Capabilities } from '../capabilities.js';
 import { vmExit } from '../vm-exit/index.js';
 import { raiseEvent } from './exceptions.js';
 import { ia32eMode, translateAccess } from './paging/access.js';
-import { applyUpdates, readPhysical, writePhysical, type FlagUpdate } from './paging/physical.js';
+import { overlayUpdates, overlayWrite } from './memory-overlay.js';
+import { readPhysical, type FlagUpdate } from './paging/physical.js';
 import type { AccessFailure } from './paging/types.js';
 import type { NonRootResult } from './result.js';
 
@@ -62,7 +64,7 @@ export const failedAccess = (caps: Capabilities, state: VtxState, failure: Acces
 
 /** The accessed/dirty flags that completed accesses set before a failure. */
 const withFlags = (state: VtxState, updates: readonly FlagUpdate[] | undefined): VtxState =>
-  updates === undefined || updates.length === 0 ? state : { ...state, memory: applyUpdates(state.memory, updates) };
+  updates === undefined || updates.length === 0 ? state : { ...state, memory: overlayUpdates(state.memory, updates) };
 
 const walkContext = (state: VtxState, kind: 'read' | 'write', opts: AccessOptions) => ({
   kind,
@@ -77,7 +79,7 @@ export const readLinear = (
 ): Access<bigint> => {
   const t = translateAccess(caps, state, linear, size, walkContext(state, 'read', opts), decisions);
   if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure, opts.nmiUnblockingByIret ?? false) };
-  const memory = applyUpdates(state.memory, t.updates);
+  const memory = overlayUpdates(state.memory, t.updates);
   return { ok: true, value: readPhysical(memory, t.pa, size), state: memory === state.memory ? state : { ...state, memory } };
 };
 
@@ -87,7 +89,7 @@ export const writeLinear = (
 ): Access<VtxState> => {
   const t = translateAccess(caps, state, linear, size, walkContext(state, 'write', opts), decisions);
   if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(state, t.updates), t.failure, opts.nmiUnblockingByIret ?? false) };
-  const next = { ...state, memory: writePhysical(state.memory, t.updates, t.pa, size, value) };
+  const next = { ...state, memory: overlayWrite(state.memory, t.updates, t.pa, size, value) };
   return { ok: true, value: next, state: next };
 };
 
@@ -104,12 +106,12 @@ export const writeLinearBytes = (
   for (let k = 0; k < n; k++) {
     const t = translateAccess(caps, s, linear + BigInt(k), 1, walkContext(s, 'write', {}), decisions);
     if (!t.ok) return { ok: false, result: failedAccess(caps, withFlags(s, t.updates), t.failure) };
-    const memory = applyUpdates(s.memory, t.updates);
+    const memory = overlayUpdates(s.memory, t.updates);
     if (memory !== s.memory) s = { ...s, memory };
     pas.push(t.pa);
   }
   let memory = s.memory;
-  pas.forEach((pa, k) => { memory = writePhysical(memory, [], pa, 1, (value >> BigInt(8 * k)) & 0xffn); });
+  pas.forEach((pa, k) => { memory = overlayWrite(memory, [], pa, 1, (value >> BigInt(8 * k)) & 0xffn); });
   const next = { ...s, memory };
   return { ok: true, value: next, state: next };
 };

@@ -14,7 +14,8 @@ import { pdpteValid } from '../../vm-entry/guest-pdptes.js';
 import { eptTranslate } from '../ept/walk.js';
 import { failedAccess } from '../memory.js';
 import type { NonRootResult } from '../result.js';
-import { applyUpdates, readPhysical } from './physical.js';
+import { overlayUpdates } from '../memory-overlay.js';
+import { readPhysical } from './physical.js';
 
 export type PdpteLoad =
   /** `state` carries the EPT accessed flags the reads set. */
@@ -47,8 +48,8 @@ export const loadPdptes = (caps: Capabilities, s: VtxState, cr3: bigint, decisio
   for (let i = 0; i < 4; i++) {
     const gpa = (cr3 & 0xffff_ffe0n) + BigInt(8 * i);
     const t = eptTranslate(caps, state, { gpa, kind: 'read', linear: null, final: true, nmiUnblocking: false }, decisions);
-    if (!t.ok) return { kind: 'exit', result: failedAccess(caps, { ...state, memory: applyUpdates(state.memory, t.updates ?? []) }, t.failure) };
-    const memory = applyUpdates(state.memory, t.updates);
+    if (!t.ok) return { kind: 'exit', result: failedAccess(caps, { ...state, memory: overlayUpdates(state.memory, t.updates ?? []) }, t.failure) };
+    const memory = overlayUpdates(state.memory, t.updates);
     if (memory !== state.memory) state = { ...state, memory };
     pdpte.push(readPhysical(state.memory, t.pa, 8));
   }
