@@ -326,7 +326,7 @@ export interface VtxStart {
   readonly mode: VtxMode;
   readonly startsIn: VtxStartsIn;
   /**
-   * Handlers that return at once (IRET, 64-bit only in the abstract ISA, so IA-32e guests only) for
+   * Handlers that return at once (IRET: IRETQ in an IA-32e guest, IRETD in a protected-mode one) for
    * the events after which the interrupted code can go on: NMI, #BP, INT 0x80 and the external
    * interrupts of the mixes. Without them a delivered event ends the program at its vector.
    */
@@ -428,7 +428,7 @@ export const vtxProgram = (steps: readonly NonRootInput[], start: VtxStart): Vtx
       events.push({ after: n, event: s.event });
     }
   }
-  if (start.returningHandlers === true && start.mode === 'ia32e') {
+  if (start.returningHandlers === true) {
     for (const v of RETURNING_VECTORS) code.set(VTX_KERNEL.handlers + BigInt(16 * v), { op: 'IRET' });
   }
   return { name: 'generated', description: 'a generated guest program', code, events, initial: vtxGuest(start), maxInstructions: 3 * n + 3 };
