@@ -6,7 +6,6 @@
  * by its length. One file per group of ./instructions mirrors the SDM's grouping; this file only
  * dispatches (exhaustively over the abstract ISA, spec/vtx/guest/instructions.ts).
  */
-import { match, P } from 'ts-pattern';
 import type { GuestInstruction } from '../../../spec/vtx/guest/instructions.js';
 import type { VtxState } from '../../../spec/vtx/state.js';
 import type { Capabilities } from '../capabilities.js';
@@ -22,25 +21,44 @@ import { executeUnconditional } from './instructions/unconditional.js';
 import { executeShadowed } from './instructions/vmcs-shadowing.js';
 import type { NonRootResult } from './result.js';
 
+type Op = GuestInstruction['op'];
+type Executor<K extends Op> = (caps: Capabilities, state: VtxState, i: Extract<GuestInstruction, { op: K }>) => NonRootResult;
+
+/**
+ * The group that executes each instruction. A record over every op is as exhaustive as a match (a
+ * missing or unknown op does not type-check) and costs one lookup, where a chain of patterns tested
+ * up to a hundred op names per step (measured: about 45% of an ordinary instruction's model time).
+ */
+const EXECUTORS: { readonly [K in Op]: Executor<K> } = {
+  // §25.1.2: unconditional exits
+  CPUID: executeUnconditional, GETSEC: executeUnconditional, INVD: executeUnconditional, XSETBV: executeUnconditional,
+  VMCALL: executeUnconditional, VMLAUNCH: executeUnconditional, VMRESUME: executeUnconditional, VMXOFF: executeUnconditional,
+  VMCLEAR: executeUnconditional, VMPTRLD: executeUnconditional, VMPTRST: executeUnconditional, VMXON: executeUnconditional,
+  INVEPT: executeUnconditional, INVVPID: executeUnconditional,
+  VMREAD: executeShadowed, VMWRITE: executeShadowed,
+  // §25.1.3: exits by control
+  HLT: executeControlled, INVLPG: executeControlled, INVPCID: executeControlled, MWAIT: executeControlled, MONITOR: executeControlled,
+  PAUSE: executeControlled, RDPMC: executeControlled, RDTSC: executeControlled, RDTSCP: executeControlled, RDRAND: executeControlled,
+  RDSEED: executeControlled, WBINVD: executeControlled, RSM: executeControlled, ENCLS: executeControlled, XSAVES: executeControlled,
+  XRSTORS: executeControlled,
+  MOV_TO_CR: executeControlRegister, MOV_FROM_CR: executeControlRegister, CLTS: executeControlRegister, LMSW: executeControlRegister,
+  SMSW: executeControlRegister,
+  MOV_TO_DR: executeDebugRegister, MOV_FROM_DR: executeDebugRegister,
+  IN: executeIo, OUT: executeIo, INS: executeIo, OUTS: executeIo,
+  RDMSR: executeMsr, WRMSR: executeMsr,
+  LGDT: executeDescriptorTable, LIDT: executeDescriptorTable, SGDT: executeDescriptorTable, SIDT: executeDescriptorTable,
+  LLDT: executeDescriptorTable, LTR: executeDescriptorTable, SLDT: executeDescriptorTable, STR: executeDescriptorTable,
+  // §25.3 and the system instructions around it
+  SYSENTER: executeSystem, SYSEXIT: executeSystem, CLI: executeSystem, STI: executeSystem, PUSHF: executeSystem, POPF: executeSystem,
+  IRET: executeSystem, PUSH_CS: executeSystem, MOV_TO_SS: executeSystem, INT: executeSystem, INT3: executeSystem, INTO: executeSystem,
+  UD2: executeSystem, JMP_FAR: executeSystem, CALL_FAR: executeSystem, FPU: executeSystem, SSE: executeSystem,
+  // ordinary computation
+  NOP: executeOrdinary, MOV_RI: executeOrdinary, MOV_RR: executeOrdinary, ALU: executeOrdinary, LOAD: executeOrdinary,
+  STORE: executeOrdinary, PUSH: executeOrdinary, POP: executeOrdinary, JMP: executeOrdinary, JCC: executeOrdinary,
+  CALL: executeOrdinary, RET: executeOrdinary,
+};
+
 export const executeInstruction = (caps: Capabilities, state: VtxState, instruction: GuestInstruction): NonRootResult =>
-  match(instruction)
-    .with(
-      { op: P.union('CPUID', 'GETSEC', 'INVD', 'XSETBV', 'VMCALL', 'VMLAUNCH', 'VMRESUME', 'VMXOFF', 'VMCLEAR', 'VMPTRLD', 'VMPTRST', 'VMXON', 'INVEPT', 'INVVPID') },
-      (i) => executeUnconditional(caps, state, i),
-    )
-    .with({ op: P.union('VMREAD', 'VMWRITE') }, (i) => executeShadowed(caps, state, i))
-    .with(
-      { op: P.union('HLT', 'INVLPG', 'INVPCID', 'MWAIT', 'MONITOR', 'PAUSE', 'RDPMC', 'RDTSC', 'RDTSCP', 'RDRAND', 'RDSEED', 'WBINVD', 'RSM', 'ENCLS', 'XSAVES', 'XRSTORS') },
-      (i) => executeControlled(caps, state, i),
-    )
-    .with({ op: P.union('MOV_TO_CR', 'MOV_FROM_CR', 'CLTS', 'LMSW', 'SMSW') }, (i) => executeControlRegister(caps, state, i))
-    .with({ op: P.union('MOV_TO_DR', 'MOV_FROM_DR') }, (i) => executeDebugRegister(caps, state, i))
-    .with({ op: P.union('IN', 'OUT', 'INS', 'OUTS') }, (i) => executeIo(caps, state, i))
-    .with({ op: P.union('RDMSR', 'WRMSR') }, (i) => executeMsr(caps, state, i))
-    .with({ op: P.union('LGDT', 'LIDT', 'SGDT', 'SIDT', 'LLDT', 'LTR', 'SLDT', 'STR') }, (i) => executeDescriptorTable(caps, state, i))
-    .with(
-      { op: P.union('SYSENTER', 'SYSEXIT', 'CLI', 'STI', 'PUSHF', 'POPF', 'IRET', 'PUSH_CS', 'MOV_TO_SS', 'INT', 'INT3', 'INTO', 'UD2', 'JMP_FAR', 'CALL_FAR', 'FPU', 'SSE') },
-      (i) => executeSystem(caps, state, i),
-    )
-    .with({ op: P.union('NOP', 'MOV_RI', 'MOV_RR', 'ALU', 'LOAD', 'STORE', 'PUSH', 'POP', 'JMP', 'JCC', 'CALL', 'RET') }, (i) => executeOrdinary(caps, state, i))
-    .exhaustive();
+  // The record pairs each op with an executor of that op's instructions; TypeScript cannot follow the
+  // correlation through the index, hence the widening.
+  (EXECUTORS[instruction.op] as Executor<Op>)(caps, state, instruction);
