@@ -20,7 +20,7 @@ const VTI_INTERCEPTS = ref(VTI_MODEL, 'intercepts with PSR.vm = 1 and no acceler
   'cpl 0: intercept with the cause; cpl > 0: privileged ones fault first');
 const VAC_SUITE = 'vac accelerations act on the VPD copy without an intercept (SDM rev 2.3 §11.7.4.2)';
 const VAC_INT_CR = ref(VTI_MODEL, VAC_SUITE, 'a_from_int_cr: mov r1 = cr[16..25] returns vcr[n]');
-const VAC_PSR = ref(VTI_MODEL, VAC_SUITE, 'a_from_psr: mov r1 = psr returns the guest PSR, never the real one');
+const VAC_PSR = ref(VTI_MODEL, VAC_SUITE, 'a_from_psr: mov r1 = psr returns the guest PSR: vpsr, with the user mask the guest set itself in the real PSR');
 const VA_BIT = ref(VTI_MODEL, 'the uppermost implemented VA bit is the VMM\'s (ITJ; UNIMPLEMENTED_VA_RULE)',
   'guest loads and stores succeed exactly on addresses that do not use bit IMPL_VA_MSB; the VMM has it');
 const VEI = ref(VTI_MODEL, 'the Virtual External Interrupt is delivered exactly when unmasked (SDM 2:187; ITJ)', 'before the next guest instruction');

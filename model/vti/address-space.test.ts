@@ -43,6 +43,20 @@ describe('the uppermost implemented VA bit (ITJ; SDM 2:70, 3:265)', () => {
     expect(o.permitted.every((p) => conformsVti(p, o))).toBe(true);
     expect(obs(run(native(s), { op: 'br-cond', qp: 0, target: VMM_ONLY })).kind).toBe('executed');
   });
+  it('VTI.UNIMPL_VA.PROBE: a guest probe of the VMM-only half returns 0 without a fault (SDM 3:217)', () => {
+    for (const access of ['r', 'w'] as const) {
+      const o = run(withGr(guest(), { 33: 7n, 34: VMM_ONLY, 35: 0n }), { op: 'probe', access, r1: 33, r3: 34, r2: 35 });
+      expect(obs(o)).toEqual({ kind: 'executed', value: 0n });
+      expect(gr(next(o), 33)).toEqual({ value: 0n, nat: false });
+      expect(o.permitted).toHaveLength(1);
+    }
+  });
+  it('VTI.UNIMPL_VA.PROBE: natively too, and a NaT address still faults first', () => {
+    const s = withGr(native(guest()), { 33: 7n, 34: 0xe008_0000_0000_0000n, 35: 0n });
+    expect(obs(run(s, { op: 'probe', access: 'r', r1: 33, r3: 34, r2: 35 }))).toEqual({ kind: 'executed', value: 0n });
+    const nat = withGr(s, { 34: { value: 0xe008_0000_0000_0000n, nat: true } });
+    expect(obs(run(nat, { op: 'probe', access: 'r', r1: 33, r3: 34, r2: 35 }))).toMatchObject({ kind: 'interruption', vector: 0x5600 });
+  });
   it('VTI.UNIMPL_VA.THASH_TTAG: thash of an unimplemented address gives NaT and an open value, no fault', () => {
     const s = withGr({ ...native(guest()) }, { 34: 0xe008_0000_0000_0000n });
     const o = run(s, { op: 'thash', r1: 33, r3: 34 });

@@ -8,19 +8,23 @@ import { because, type Decision } from '../outcome.js';
 import { complete, gr, natConsumption, val, type Ctx } from '../native/common.js';
 import type { VpRef } from './vp.js';
 
-/** PSR bits that run on the physical PSR even for a guest (be, up, ac, mfl, mfh; LK/XEN vcpu_get_psr). */
-const NATIVE_BITS = 0x3en;
+/**
+ * The user mask PSR{5:0} (be, up, ac, mfl, mfh): a guest changes it with mov psr.um at any cpl, and
+ * that never intercepts (SDM 2:§3.3.2, Table 3-1), so the VPD's vpsr cannot hold its current value; the
+ * physical PSR does (XEN vmx_vcpu_get_psr takes these bits from the machine IPSR for that reason).
+ */
+const USER_MASK = 0x3fn;
 
 /**
- * mov r1 = psr under vac.a_from_psr. Implements VTI.VAC.a_from_psr. Which bits come from vpsr is not
- * retrieved (VAC_BITS note): canonical is all of them; taking be/up/ac/mfl/mfh from the physical PSR,
- * as the VMMs' emulation does, is permitted.
+ * mov r1 = psr under vac.a_from_psr. Implements VTI.VAC.a_from_psr: vpsr{31:0, 36:35}, the user mask
+ * from the physical PSR. The SDM's text for this acceleration was not retrieved; serving the user mask
+ * from vpsr would show the guest stale bits after its own mov psr.um, which no VMM could repair
+ * (nothing intercepts in between), so that reading is not permitted.
  */
 export const fromPsr = (ctx: Ctx, vp: VpRef, r1: number): Decision => {
-  const t = [because('VTI.VAC.a_from_psr', 'vac.a_from_psr = 1: r1 = vpsr{31:0, 36:35}, no intercept')];
-  const canonical = complete(ctx, ctx.state, t, { r1, g: gr(vp.vpd.vpsr & PSR_MOV_FROM_MASK) });
-  const mixed = complete(ctx, ctx.state, t, { r1, g: gr(((vp.vpd.vpsr & ~NATIVE_BITS) | (ctx.state.psr & NATIVE_BITS)) & PSR_MOV_FROM_MASK) });
-  return { ...canonical, alternatives: [{ observation: mixed.observation, state: mixed.state }] };
+  const t = [because('VTI.VAC.a_from_psr', 'vac.a_from_psr = 1: r1 = vpsr{31:6, 36:35} with PSR{5:0} (the user mask), no intercept')];
+  const v = ((vp.vpd.vpsr & ~USER_MASK) | (ctx.state.psr & USER_MASK)) & PSR_MOV_FROM_MASK;
+  return complete(ctx, ctx.state, t, { r1, g: gr(v) });
 };
 
 /** mov r1 = cpuid[r3] under vac.a_from_cpuid. Implements VTI.VAC.a_from_cpuid. */

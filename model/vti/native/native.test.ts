@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialVtiState } from '../../../spec/vti/machine/initial.js';
+import { NO_VT_PROFILE } from '../../../spec/vti/machine/profile.js';
 import { PSR_MOV_FROM_MASK } from '../../../spec/vti/psr.js';
 import { P, PSR, gr, guest, native, next, obs, run, withCr, withGr, withPsr } from '../testing.js';
 import { shortFormatHash } from './translation.js';
@@ -50,6 +51,11 @@ describe('native execution (PSR.vm = 0)', () => {
     expect(a.rse.cfm).toEqual({ sof: 16, sol: 8 });
     expect(a.rse.cfle).toBe(true);
   });
+  it('VTI.NATIVE.RFI: on a processor without the VM features IPSR.vm does not reach the PSR; with them it does', () => {
+    const s = withCr(vmm(), { 16: PSR.dt | PSR.it | PSR.rt | PSR.vm, 19: 0x8000n });
+    expect(next(run(s, { op: 'rfi' }, NO_VT_PROFILE)).psr).toBe(PSR.dt | PSR.it | PSR.rt);
+    expect(next(run(s, { op: 'rfi' })).psr).toBe(PSR.dt | PSR.it | PSR.rt | PSR.vm);
+  });
   it('VTI.NATIVE.BSW: bsw.0 switches GR16-31 to bank 0 and clears PSR.bn', () => {
     const s = withGr(vmm(), { 17: 0x17n });
     const a = next(run(s, { op: 'bsw', bank: 0 }));
@@ -72,6 +78,12 @@ describe('native execution (PSR.vm = 0)', () => {
     expect(o.anyValue).toEqual([]);
     expect(run(withCr(s, { 8: pta | (1n << 8n) }), { op: 'thash', r1: 33, r3: 34 }).anyValue).toContainEqual({ where: 'executed-value' });
   });
+  it('VTI.NATIVE.THASH: below the 2^15 minimum table size the base is PTA{60:15} and offset bits 14:0 are not masked (SDM 2:§4.1.6.1)', () => {
+    // PTA.size = 0 with ve and a reserved low bit set: neither reaches the hash.
+    const pta = 0x20_0003n;
+    const s = withCr({ ...withGr(vmm(), { 34: 0x2000_0000_0000_4000n }), rr: [0n, 13n << 2n, 0n, 0n, 0n, 0n, 0n, 0n] }, { 8: pta });
+    expect(obs(run(s, { op: 'thash', r1: 33, r3: 34 }))).toEqual({ kind: 'executed', value: 0x2000_0000_0020_0010n });
+  });
   it('VTI.NATIVE.TTAG: the tag is implementation-specific (open value, NaT clear)', () => {
     const o = run(vmm(), { op: 'ttag', r1: 33, r3: 34 });
     expect(obs(o)).toMatchObject({ kind: 'executed' });
@@ -92,6 +104,11 @@ describe('native execution (PSR.vm = 0)', () => {
   });
   it('VTI.NATIVE.TAK: tak returns the key of the translation, 1 without one', () => {
     const s = withGr({ ...vmm(), tlb: { ...vmm().tlb, dtr: [ENTRY, ...vmm().tlb.dtr.slice(1)] } }, { 34: 0x0000_0000_0004_0010n });
+    expect(obs(run(s, { op: 'tak', r1: 33, r3: 34 }))).toEqual({ kind: 'executed', value: 0x55n << 8n });
+    expect(obs(run(withGr(s, { 34: 0x8_0000n }), { op: 'tak', r1: 33, r3: 34 }))).toEqual({ kind: 'executed', value: 1n });
+  });
+  it('VTI.NATIVE.TAK: with PSR.dt = 0 tak still searches the DTLB (SDM 3:260): a hit gives its key', () => {
+    const s = withPsr(withGr({ ...vmm(), tlb: { ...vmm().tlb, dtc: [ENTRY] } }, { 34: 0x4_0000n }), 0n, PSR.dt);
     expect(obs(run(s, { op: 'tak', r1: 33, r3: 34 }))).toEqual({ kind: 'executed', value: 0x55n << 8n });
     expect(obs(run(withGr(s, { 34: 0x8_0000n }), { op: 'tak', r1: 33, r3: 34 }))).toEqual({ kind: 'executed', value: 1n });
   });
@@ -143,6 +160,16 @@ describe('native execution (PSR.vm = 0)', () => {
     expect(obs(run(s, { op: 'probe', access: 'w', r1: 33, r3: 34, r2: 35 }))).toEqual({ kind: 'executed', value: 1n });
     const ro = { ...s, tlb: { ...s.tlb, dtc: [{ ...ENTRY, pte: 1n }] } };
     expect(obs(run(ro, { op: 'probe', access: 'w', r1: 33, r3: 34, r2: 35 }))).toEqual({ kind: 'executed', value: 0n });
+  });
+  it('VTI.NATIVE.PROBE_DTLB_ONLY: with PSR.dt = 0 a probe miss is an Alternate Data TLB fault, though the VHPT walker is enabled', () => {
+    // PTA.ve = 1 and RR[0].ve = 1: with PSR.dt = 1 the miss is a Data TLB fault (0x0800).
+    const walker = { ...withCr(withGr(vmm(), { 34: 0x4_0000n, 35: 0n }), { 8: 0x8000_0001n }), rr: [1n | (13n << 2n), ...vmm().rr.slice(1)] };
+    const probe = { op: 'probe', access: 'r', r1: 33, r3: 34, r2: 35 } as const;
+    expect(obs(run(withPsr(walker, PSR.dt), probe))).toMatchObject({ kind: 'interruption', vector: 0x0800 });
+    expect(obs(run(withPsr(walker, 0n, PSR.dt), probe))).toMatchObject({ kind: 'interruption', vector: 0x1000 });
+    // A DTLB hit still answers with PSR.dt = 0.
+    const hit = withPsr({ ...walker, tlb: { ...walker.tlb, dtc: [ENTRY] } }, 0n, PSR.dt);
+    expect(obs(run(hit, probe))).toEqual({ kind: 'executed', value: 1n });
   });
   it('VTI.NATIVE.BRANCH: br.call makes the outputs the frame; br.ret restores the caller\'s frame and locals', () => {
     const s = { ...withGr(vmm(), { 32: 0x32n, 40: 0x40n }), ar: new Map([[66, 3n]]) };

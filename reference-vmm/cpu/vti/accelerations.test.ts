@@ -34,10 +34,18 @@ describe('vac', () => {
   test('without a_to_int_cr the same write intercepts (cause 4)', () => {
     expect(run(guestState(P, { vpsr: HANDLER_VPSR }), [ins({ op: 'mov-to-cr', cr: 19, r2: 8 })]).last).toMatchObject({ kind: 'intercept', cause: 4 });
   });
-  test('VTI.VAC.a_from_psr: mov r1 = psr returns vpsr masked to {36:35} and {31:0}', () => {
-    const vpsr = HANDLER_VPSR | PSR.bn | PSR.mc | PSR.pk;
-    const r = run(guestState(P, { vac: 0b1000n, vpsr }), [ins({ op: 'mov-from-psr', r1: 8 })]);
-    expect(r.last).toEqual({ kind: 'executed', value: vpsr & PSR_MOV_FROM_MASK });
+  test('VTI.VAC.a_from_psr: mov r1 = psr returns vpsr masked to {36:35} and {31:0}, the user mask from the PSR', () => {
+    const vpsr = HANDLER_VPSR | PSR.bn | PSR.mc | PSR.pk | PSR.up;
+    const s = guestState(P, { vac: 0b1000n, vpsr });
+    // The guest's mov psr.um: ac set, up cleared on the PSR, vpsr untouched.
+    const r = run({ ...s, psr: (s.psr | PSR.ac) & ~PSR.up }, [ins({ op: 'mov-from-psr', r1: 8 })]);
+    expect(r.last).toEqual({ kind: 'executed', value: ((vpsr & ~PSR.up) | PSR.ac) & PSR_MOV_FROM_MASK });
+  });
+  test('VTI.VAC.a_from_psr: a guest mov psr.um leaves vpsr alone and is seen by the next mov r1 = psr', () => {
+    const s = withGr(guestState(P, { vac: 0b1000n, vpsr: HANDLER_VPSR | PSR.ic }), 9, PSR.be | PSR.mfl);
+    const r = run(s, [ins({ op: 'mov-to-psr-um', r2: 9 }), ins({ op: 'mov-from-psr', r1: 8 })]);
+    expect(vpdOf(r.state).vpsr).toBe(HANDLER_VPSR | PSR.ic);
+    expect(gr(r.state, 8) & 0x3fn).toBe(PSR.be | PSR.mfl);
   });
   test('VTI.VAC.a_from_cpuid: mov r1 = cpuid[r3] returns VPD vcpuid[]', () => {
     const s = guestState(P, { vac: 0b1_0000n });

@@ -43,7 +43,8 @@ const tableBase = (pta: bigint, size: number): bigint => pta & REGION_OFFSET & ~
  */
 export const shortHash = (va: bigint, rr: bigint, pta: bigint, msb: number): bigint => {
   const size = ptaSize(pta);
-  return u64((BigInt(regionOf(va)) << 61n) | tableBase(pta, size) | ((vpn(va, msb, rrPs(rr)) << 3n) & lowMask(size)));
+  // SDM 2:§4.1.6.1 (Figure 4-14): the size masks only bits 60:15 of the offset; bits 14:0 always pass.
+  return u64((BigInt(regionOf(va)) << 61n) | tableBase(pta, size) | ((vpn(va, msb, rrPs(rr)) << 3n) & lowMask(Math.max(size, 15))));
 };
 
 /**

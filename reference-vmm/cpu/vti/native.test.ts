@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { initialVtiState, PSR } from '../../../spec/vti/machine/initial.js';
+import { NO_VT_PROFILE } from '../../../spec/vti/machine/profile.js';
 import type { VtiState } from '../../../spec/vti/machine/state.js';
 import { cr, fault, gr, ins, P, run, withCr, withGr } from './test-support.js';
 
@@ -62,6 +63,11 @@ describe('register stack and branches', () => {
     expect(gr(back.state, 40)).toBe(0x22n);
     expect(back.state.ip).toBe(0x4010n);
   });
+  test('VTI.NATIVE.RFI: IPSR.vm sets PSR.vm only where the VM features are implemented', () => {
+    const s = withCr(withCr(vmm(false), 16, PSR.dt | PSR.rt | PSR.it | PSR.vm), 19, 0x8000n);
+    expect(run(s, [ins({ op: 'rfi' })], NO_VT_PROFILE).state.psr).toBe(PSR.dt | PSR.rt | PSR.it);
+    expect(run(s, [ins({ op: 'rfi' })]).state.psr).toBe(PSR.dt | PSR.rt | PSR.it | PSR.vm);
+  });
   test('VTI.NATIVE.COVER, VTI.NATIVE.RFI: cover (PSR.ic = 0) writes IFS; rfi restores the frame, PSR = IPSR, IP = IIP', () => {
     const s = withCr(withCr(withGr(vmm(false), 33, 0x33n), 16, PSR.ic | PSR.dt | PSR.it | PSR.rt | (2n << 41n)), 19, 0x9000n);
     const r = run(s, [ins({ op: 'cover' }), ins({ op: 'rfi' })]);
@@ -97,6 +103,13 @@ describe('computation and memory', () => {
   test('VTI.NATIVE.MOV_PSR, VTI.NATIVE.SSM_RSM: reserved PSR bits are a Reserved Register/Field fault', () => {
     expect(run(vmm(), [ins({ op: 'ssm', imm24: 1 << 6 })]).last).toMatchObject(fault('reservedRegisterField'));
     expect(run(vmm(), [ins({ op: 'ssm', imm24: 1 << 14 })]).last).toEqual({ kind: 'executed' });
+  });
+  test('VTI.NATIVE.PROBE_DTLB_ONLY: with PSR.dt = 0 a probe miss is an Alternate Data TLB fault, whatever the walker', () => {
+    // PTA.ve = 1, RR[0].ve = 1: with PSR.dt = 1 the same miss is a Data TLB fault.
+    const s = { ...withGr(withCr(vmm(), 8, 0x8000_0001n), 10, 0x6010n), rr: [1n | (13n << 2n), 0n, 0n, 0n, 0n, 0n, 0n, 0n] };
+    const probe = ins({ op: 'probe', access: 'w', r1: 8, r3: 10, r2: 0 });
+    expect(run({ ...s, psr: s.psr | PSR.dt }, [probe]).last).toMatchObject({ kind: 'interruption', vector: 0x0800 });
+    expect(run({ ...s, psr: s.psr & ~PSR.dt }, [probe]).last).toMatchObject({ kind: 'interruption', vector: 0x1000, isrCode: 2 });
   });
   test('VTI.NATIVE.ITC, VTI.NATIVE.TPA, VTI.NATIVE.PTC: itc inserts at IFA, tpa translates, ptc.e purges', () => {
     let s = withCr(withCr(vmm(false), 20, 0x6000n), 21, 13n << 2n);

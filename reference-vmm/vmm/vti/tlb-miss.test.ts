@@ -110,4 +110,54 @@ describe('a guest probe that misses in the machine TLB (tlb-miss.ts)', () => {
       }
     });
   }
+
+  it('VTI.NATIVE.PROBE_DTLB_ONLY: with the guest\'s PSR.dt = 0 its probe miss is an Alternate Data TLB fault, though its walker is on', () => {
+    const missing = PAGE + 0x10_0000n;
+    const p = program([...setRegion(true), ...insertPage, { op: 'rsm', imm24: Number(PSR.dt) }, ...probe('r', 16, 0n, missing)]);
+    const { native, runs } = both(p);
+    expect(native.end).toEqual({ kind: 'halted', at: GUEST.iva + 0x1000n });
+    for (const run of runs) {
+      expect(run.end).toEqual(native.end);
+      expect(guestDiff(run.guest, native.state)).toEqual([]);
+    }
+  });
+});
+
+describe('the guest\'s hash with a PTA below the minimum table size', () => {
+  it('VTI.NATIVE.THASH: thash and a probe miss\'s IHA are the guest processor\'s (SDM 2:§4.1.6.1), not LK\'s formula with PTA{14:0} in it', () => {
+    const address = PAGE + 0x10_0000n;
+    const p = program([
+      ...setRegion(true),
+      { op: 'mov-imm', r1: 2, imm: 0x20_0003n },
+      { op: 'mov-to-cr', cr: CR.pta, r2: 2 },
+      { op: 'mov-imm', r1: 8, imm: address },
+      { op: 'thash', r1: 10, r3: 8 },
+      ...probe('r', 11, 0n, address),
+    ]);
+    const { native, runs } = both(p);
+    expect(native.end).toEqual({ kind: 'halted', at: GUEST.iva + 0x0800n });
+    // Natively the probe's fault has switched to bank 0: r10 is not banked.
+    expect(native.state.gr[10]?.value).toBe(0x20_0000n | (((address >> 14n) << 3n) & 0x7fffn));
+    expect(native.state.cr.get(CR.iha)).toBe(native.state.gr[10]?.value);
+    for (const run of runs) {
+      expect(run.end).toEqual(native.end);
+      expect(guestDiff(run.guest, native.state)).toEqual([]);
+    }
+  });
+});
+
+describe('a guest probe of an address it cannot use', () => {
+  it('VTI.UNIMPL_VA.PROBE: answers 0 without a fault, natively and under the VMM (the machine checks the guest\'s narrower space)', () => {
+    // Bit IMPL_VA_MSB - 1 of region 0 set: beyond the space the guest is told it has.
+    const outside = 1n << BigInt(PROFILE.implVaMsb - 1);
+    const p = program([{ op: 'mov-imm', r1: 16, imm: 7n }, ...probe('r', 16, 0n, outside), { op: 'mov-imm', r1: 17, imm: 7n }, ...probe('w', 17, 0n, outside)]);
+    const { native, runs } = both(p);
+    expect(native.end.kind).toBe('halted');
+    expect([16, 17].map((r) => native.state.gr[r]?.value)).toEqual([0n, 0n]);
+    for (const run of runs) {
+      expect(run.end).toEqual(native.end);
+      expect(guestDiff(run.guest, native.state)).toEqual([]);
+      expect(run.counts.hostInterruptions).toEqual([]);
+    }
+  });
 });

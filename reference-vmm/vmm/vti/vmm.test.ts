@@ -13,11 +13,13 @@ import { currentVp } from '../../../spec/vti/machine/state.js';
 import type { VtiStep } from '../../../spec/vti/machine/step.js';
 import { referenceVtiStep } from '../../cpu/vti/index.js';
 import { VTI_GUESTS, VTI_GUEST_NAMES } from '../../guests/vti/index.js';
+import { assemble, GUEST, kernelState } from '../../guests/vti/index.js';
 import { GUEST_PTA, PTA_DATA } from '../../guests/vti/pta-thash.js';
-import { DEFAULT_VTI_VMM_CONFIG, intCrPolicy, LK_XEN_VAC, LK_XEN_VDC } from './config.js';
+import { DEFAULT_VTI_VMM_CONFIG, intCrPolicy, LK_XEN_VAC, LK_XEN_VDC, NO_ACCELERATION_CONFIG, vacHas } from './config.js';
 import { guestDiff } from './guest-view.js';
 import { guestProfile, isVmmOnlyAddress, vmmLayout } from './layout.js';
 import { runNative } from './native.js';
+import type { GuestProgram } from './program.js';
 import { runVtiWorkload, vtiInterceptReport } from './report.js';
 import { runUnderVmm, VtiVmm } from './vmm.js';
 
@@ -109,6 +111,35 @@ describe('ITJ "External and PAL-Based Interruption Handling": interrupts only wh
     const pending = run.counts.palCalls.find((r) => r.key === 'PAL_VPS_SET_PENDING_INTERRUPT')?.count ?? 0;
     expect(vei).toBeGreaterThan(0);
     expect(pending).toBeGreaterThan(0);
+  });
+});
+
+describe('the user mask runs on the machine PSR (VTI.VAC.a_from_psr)', () => {
+  // mov psr.um is not privileged and never intercepts: the guest changes the machine's PSR{5:0}
+  // without the VMM, so vpsr's copy of those bits is whatever the VMM last wrote. The guest's next
+  // accelerated mov r = psr must see its own user mask, as it does natively.
+  const UM = PSR.be | PSR.up | PSR.ac | PSR.mfl;
+  const program: GuestProgram = {
+    name: 'user-mask', description: 'mov psr.um, then mov r = psr, twice', events: [], maxInstructions: 20,
+    code: assemble(GUEST.entry, [
+      { op: 'mov-imm', r1: 2, imm: UM },
+      { op: 'mov-to-psr-um', r2: 2 },
+      { op: 'mov-from-psr', r1: 8 },
+      { op: 'mov-imm', r1: 2, imm: PSR.ac },
+      { op: 'mov-to-psr-um', r2: 2 },
+      { op: 'mov-from-psr', r1: 9 },
+    ]).code,
+    initial: (p) => kernelState(p),
+  };
+  it('a guest reads back the user mask it wrote, with the accelerations and without', () => {
+    const native = runNative(referenceVtiStep, PROFILE, program);
+    expect((native.state.gr[8]?.value ?? 0n) & UM).toBe(UM);
+    expect((native.state.gr[9]?.value ?? 0n) & UM).toBe(PSR.ac);
+    for (const config of [DEFAULT_VTI_VMM_CONFIG, NO_ACCELERATION_CONFIG]) {
+      const virtual = runUnderVmm(referenceVtiStep, PROFILE, config, program);
+      expect(virtual.counts.intercepts.find((r) => r.key === 'MOV_FROM_PSR')?.count ?? 0).toBe(vacHas(config, 'a_from_psr') ? 0 : 2);
+      expect(guestDiff(virtual.guest, native.state)).toEqual([]);
+    }
   });
 });
 

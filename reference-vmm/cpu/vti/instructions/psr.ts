@@ -43,13 +43,16 @@ export const movToPsrUm = (c: Ctx, r2: number): VtiObservation => {
 
 /**
  * mov r1 = psr: VTI.NATIVE.MOV_PSR (PSR{31:0} and {36:35}); with PSR.vm = 1 at cpl 0
- * VTI.INTERCEPT.MOV_FROM_PSR, unless VTI.VAC.a_from_psr returns vpsr under the same mask.
+ * VTI.INTERCEPT.MOV_FROM_PSR, unless VTI.VAC.a_from_psr returns vpsr under the same mask — except
+ * the user mask, which comes from the PSR itself: the guest changes it with mov psr.um at any cpl
+ * without an intercept (SDM 2:§3.3.2, Table 3-1), so only the PSR holds its current value (XEN
+ * vmx_vcpu_get_psr takes be, up, ac, mfl, mfh from the machine for that reason).
  */
 export const movFromPsr = (c: Ctx, r1: number): VtiObservation => {
   if (!c.tgt(r1)) return c.illegal();
   if (c.cpl !== 0) return c.privileged();
   if (c.guest && !c.vacOn('a_from_psr')) return c.intercept('EVENT_MOV_FROM_PSR');
-  const v = (c.guest ? c.vpsr() : c.m.psr) & PSR_MOV_FROM_MASK;
+  const v = (c.guest ? (c.vpsr() & ~UM) | (c.m.psr & UM) : c.m.psr) & PSR_MOV_FROM_MASK;
   c.m.setGr(r1, v);
   return c.done(v);
 };

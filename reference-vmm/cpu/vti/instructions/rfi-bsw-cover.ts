@@ -3,6 +3,7 @@
  * VTI.INTERCEPT.BSW_0, VTI.INTERCEPT.BSW_1, VTI.INTERCEPT.COVER, VTI.VAC.a_bsw, VTI.VAC.a_cover).
  */
 import type { VtiObservation } from '../../../../spec/vti/machine/observation.js';
+import { vmFeaturesEnabled } from '../../../../spec/vti/machine/profile.js';
 import { VPD_OFFSETS } from '../../../../spec/vti/machine/state.js';
 import { bitOf, PSR_BIT, u64 } from '../bits.js';
 import type { Ctx } from '../context.js';
@@ -27,13 +28,15 @@ export const returnFromInterruption = (m: Machine): void => {
 
 /**
  * rfi (VTI.NATIVE.RFI): privileged; with PSR.vm = 1 it intercepts (VTI.INTERCEPT.RFI). CFLE is forced
- * to 1 (ITJ, spec/vti/machine/state.ts).
+ * to 1 (ITJ, spec/vti/machine/state.ts). A processor without the VM features has no PSR.vm (SDM
+ * 3:273: implementing it is optional), so IPSR bit 46 sets nothing there.
  */
 export const rfi = (c: Ctx): VtiObservation => {
   if (c.cpl !== 0) return c.privileged();
   if (c.guest) return c.intercept('EVENT_RFI');
   if (c.icBefore) c.m.lastIp = c.m.ip;
   returnFromInterruption(c.m);
+  if (!vmFeaturesEnabled(c.profile)) c.m.setPsrBit(PSR_BIT.vm, false);
   c.m.cfle = true;
   return c.afterTransfer();
 };

@@ -2,7 +2,8 @@
  * The instructions that compute or manage translations: thash, ttag (SDM 3:265, 3:269), tpa, tak
  * (3:260), itc, itr, ptc.l/g/ga, ptc.e, ptr, probe (VTI.NATIVE.THASH, VTI.NATIVE.TTAG, VTI.NATIVE.TPA,
  * VTI.NATIVE.TAK, VTI.NATIVE.ITC, VTI.NATIVE.ITR, VTI.NATIVE.PTC, VTI.NATIVE.PTR, VTI.NATIVE.PROBE,
- * each instruction's intercept rule (named at its function), VTI.UNIMPL_VA.THASH_TTAG).
+ * VTI.NATIVE.PROBE_DTLB_ONLY, each instruction's intercept rule (named at its function),
+ * VTI.UNIMPL_VA.THASH_TTAG, VTI.UNIMPL_VA.PROBE).
  *
  * Check order, from the SDM rev 2.3 pseudo-code where it was read (itr, tak, thash, ttag) and by
  * analogy elsewhere: thash / ttag intercept right after the target check, at any cpl; the others are
@@ -73,6 +74,11 @@ const nonAccessTranslation = (c: Ctx, va: bigint, kind: keyof typeof NON_ACCESS,
   const code = NON_ACCESS[kind];
   const e = dataTranslation(c.m, va);
   if (e === null) {
+    // SDM 3:217: a probe with PSR.dt = 0 looks in the DTLB alone, the walker being off for it
+    // (VTI.NATIVE.PROBE_DTLB_ONLY).
+    if (kind === 'probe' && !c.m.psrBit(PSR_BIT.dt)) {
+      return c.fault({ vector: FAULTS.alternateDataTlb.vector, isrCode: code }, res, 'VTI.NATIVE.PROBE_DTLB_ONLY');
+    }
     const walker = ptaVe(c.m.crValue(CR.pta)) && rrVe(rr);
     return walker
       ? c.fault({ vector: FAULTS.dataTlb.vector, isrCode: code }, { ...res, iha: hashFor(c, va, effectiveVaMsb(c.profile.implVaMsb, c.guest)) }, rule)
@@ -231,18 +237,22 @@ export const ptr = (c: Ctx, side: TlbSide, r3: number, r2: number): VtiObservati
 };
 
 /**
- * probe.r / probe.w r1 = r3, r2 (VTI.NATIVE.PROBE; not privileged): after tlb_translate_nonaccess
- * (which faults on a miss or a non-present page), 1 when the translation allows the access at
- * privilege max(r2{1:0}, PSR.cpl) (SDM 2:§4.1.1.5 access rights), else 0. With PSR.vm = 1 it
- * intercepts (cause 41, VTI.INTERCEPT.PROBE) only where the profile implements that optional
- * intercept.
+ * probe.r / probe.w r1 = r3, r2, the regular form (VTI.NATIVE.PROBE; not privileged): after
+ * tlb_translate_nonaccess (which faults on a miss or a non-present page; with PSR.dt = 0 it looks in
+ * the DTLB only, VTI.NATIVE.PROBE_DTLB_ONLY), 1 when the translation allows the access at privilege
+ * max(r2{1:0}, PSR.cpl) (SDM 2:§4.1.1.5 access rights), else 0. An unimplemented address is not a
+ * fault for this form: it answers 0 (SDM 3:217, VTI.UNIMPL_VA.PROBE). With PSR.vm = 1 it intercepts
+ * (cause 41, VTI.INTERCEPT.PROBE) only where the profile implements that optional intercept.
  */
 export const probe = (c: Ctx, access: 'r' | 'w', r1: number, r3: number, r2: number): VtiObservation => {
   if (!c.tgt(r1) || !c.src(r2) || !c.src(r3)) return c.illegal();
   if (c.nat(r2) || c.nat(r3)) return c.natConsumption();
   if (c.guest && c.profile.optional.probeIntercept) return c.intercept('probe');
   const va = c.val(r3);
-  if (!c.implemented(va)) return c.fault('unimplementedDataAddress', { isrBits: ISR.na | (access === 'r' ? ISR.r : ISR.w), ifa: va }, 'VTI.UNIMPL_VA.DATA');
+  if (!c.implemented(va)) {
+    c.m.setGr(r1, 0n);
+    return c.done(0n);
+  }
   const pl = Math.max(Number(c.val(r2) & 3n), c.cpl);
   const e = nonAccessTranslation(c, va, 'probe', 'VTI.NATIVE.PROBE', access === 'r' ? ISR.r : ISR.w);
   if (!isEntry(e)) return e;

@@ -19,8 +19,11 @@ const REGION = 0xe000_0000_0000_0000n;
 export const shortFormatHash = (vadr: bigint, pta: bigint, rr: bigint): bigint => {
   const size = bits(pta, 7, 2);
   const ps = bits(rr, 7, 2);
-  const base = (u64(pta << 3n) >> (size + 3n)) << size;
-  const offset = u64((vadr >> ps) << 3n) & ((1n << size) - 1n);
+  // SDM 2:§4.1.6.1, Figure 4-14: the base is PTA{60:15}; the table size masks the offset's bits
+  // 60:15 only. LK/XEN's formula agrees from the minimum size 2^15 up; below it, it would let PTA's
+  // low bits (ve, size) into the hash, which the guest's own processor does not.
+  const base = pta & ~REGION & ~0x7fffn & ~((1n << size) - 1n);
+  const offset = u64((vadr >> ps) << 3n) & ((1n << (size > 15n ? size : 15n)) - 1n);
   return u64((vadr & REGION) | base | offset);
 };
 

@@ -80,22 +80,21 @@ const defaultItir = (rr: bigint): bigint => (bits(rr, 7, 2) << 2n) | (bits(rr, 3
 /**
  * The guest's data translation of r3 for tpa and probe (SDM non-access translation), or the fault it
  * takes: a miss is a Data TLB fault when the guest's VHPT walker is on for the region (its PTA.ve and
- * RR.ve; IHA = the guest's hash) and an Alternate Data TLB fault otherwise; a translation with p = 0
- * is a Page Not Present fault. ISR.na = 1 with the instruction in ISR.code, IFA = the address, ITIR =
- * the region's defaults.
+ * RR.ve; IHA = the guest's hash) and an Alternate Data TLB fault otherwise — always so for a probe
+ * with the guest's PSR.dt = 0, which looks in the DTLB only (SDM 3:217); a translation with p = 0 is
+ * a Page Not Present fault. ISR.na = 1 with the instruction in ISR.code, IFA = the address, ITIR =
+ * the region's defaults. An address the guest cannot use is the caller's: tpa faults, probe answers 0
+ * (SDM 3:217).
  */
-const nonAccess = (e: Emu, r3: number, kind: 'tpa' | 'probe', access: bigint) => {
-  const bad = natConsumption(e, [r3]);
-  if (bad !== null) return bad;
-  const vadr = val(e, r3);
+const nonAccess = (e: Emu, vadr: bigint, kind: 'tpa' | 'probe', access: bigint) => {
   const isrBits = ISR.na | access;
-  if (!guestImplemented(e, vadr)) return fault('unimplementedDataAddress', { ifa: vadr, isrBits });
   const rr = e.vm.shadow.rr[Number(bits(vadr, 63, 61))] ?? 0n;
   const found = lookup(e.vm.shadow.tlb, 'd', guestRid(e.vm.shadow.rr, vadr), vadr);
   const details = { ifa: vadr, isrBits, itir: defaultItir(rr), isrCode: NON_ACCESS_CODE[kind] };
   if (found === null) {
     const pta = vcr(e, CR.pta);
-    if (!(bit(pta, 0) && bit(rr, 0))) return fault('alternateDataTlb', details);
+    const dtlbOnly = kind === 'probe' && !bit(e.entry.guestPsr, 17);
+    if (dtlbOnly || !(bit(pta, 0) && bit(rr, 0))) return fault('alternateDataTlb', details);
     return fault('dataTlb', { ...details, iha: bit(pta, 8) ? longFormatHash(e, vadr, pta, rr) : shortFormatHash(vadr, pta, rr) });
   }
   if (!bit(found.pte, 0)) return fault('pageNotPresent', details);
@@ -103,19 +102,27 @@ const nonAccess = (e: Emu, r3: number, kind: 'tpa' | 'probe', access: bigint) =>
 };
 
 export const tpa = (e: Emu, r1: number, r3: number): Emulation => {
-  const t = nonAccess(e, r3, 'tpa', 0n);
+  const bad = natConsumption(e, [r3]);
+  if (bad !== null) return bad;
+  const vadr = val(e, r3);
+  if (!guestImplemented(e, vadr)) return fault('unimplementedDataAddress', { ifa: vadr, isrBits: ISR.na });
+  const t = nonAccess(e, vadr, 'tpa', 0n);
   if ('kind' in t) return t;
   const mask = (1n << BigInt(t.found.ps)) - 1n;
   setResult(e, r1, ((bits(t.found.pte, 49, 12) << 12n) & ~mask) | (t.vadr & mask));
   return completed;
 };
 
-/** tak: the key of a present translation, in the ITIR/PKR key position; 1 when there is none, PSR.dt = 0, or the address is unimplemented. */
+/**
+ * tak: the key of a present translation, in the ITIR/PKR key position; 1 when there is none or the
+ * address is unimplemented. The guest's PSR.dt = 0 only turns its walker off: its DTLB is still
+ * searched (SDM 3:260).
+ */
 export const tak = (e: Emu, r1: number, r3: number): Emulation => {
   const bad = natConsumption(e, [r3]);
   if (bad !== null) return bad;
   const vadr = val(e, r3);
-  const found = guestImplemented(e, vadr) && bit(e.entry.guestPsr, 17) ? lookup(e.vm.shadow.tlb, 'd', guestRid(e.vm.shadow.rr, vadr), vadr) : null;
+  const found = guestImplemented(e, vadr) ? lookup(e.vm.shadow.tlb, 'd', guestRid(e.vm.shadow.rr, vadr), vadr) : null;
   setResult(e, r1, found !== null && bit(found.pte, 0) ? (found.key & 0xff_ffffn) << 8n : 1n);
   return completed;
 };
@@ -128,9 +135,14 @@ const permits = (access: 'r' | 'w', ar: number, ppl: number, pl: number): boolea
 };
 
 export const probe = (e: Emu, access: 'r' | 'w', r1: number, r3: number, r2: number): Emulation => {
-  const bad = natConsumption(e, [r2]);
+  const bad = natConsumption(e, [r2, r3]);
   if (bad !== null) return bad;
-  const t = nonAccess(e, r3, 'probe', access === 'r' ? ISR.r : ISR.w);
+  const vadr = val(e, r3);
+  if (!guestImplemented(e, vadr)) {
+    setResult(e, r1, 0n);
+    return completed;
+  }
+  const t = nonAccess(e, vadr, 'probe', access === 'r' ? ISR.r : ISR.w);
   if ('kind' in t) return t;
   // The privilege probed is r2{1:0}, but never more privileged than the guest's own.
   const pl = Math.max(Number(val(e, r2) & 3n), Number(bits(e.entry.guestPsr, 33, 32)));
