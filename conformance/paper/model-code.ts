@@ -189,6 +189,7 @@ export const MODEL_CODE: Readonly<Record<string, readonly string[]>> = {
   'VTI.PAL.VP_TERMINATE.OK': ['model/vti/pal/procedures.ts', 'model/vti/vpd-memory.ts'],
   'VTI.UNIMPL_VA.DATA': ['model/vti/address-space.ts', 'model/vti/native/memory.ts', 'model/vti/native/tlb-management.ts', 'model/vti/native/translation.ts'],
   'VTI.UNIMPL_VA.INSTRUCTION': ['model/vti/address-space.ts', 'model/vti/native/common.ts', 'model/vti/native/rfi.ts'],
+  'VTI.UNIMPL_VA.PROBE': ['model/vti/native/translation.ts'],
   'VTI.UNIMPL_VA.THASH_TTAG': ['model/vti/address-space.ts', 'model/vti/native/translation.ts'],
   'VTI.UNIMPL_VA.VMM': ['model/vti/address-space.ts', 'model/vti/native/memory.ts'],
   'VTI.VAC.a_bsw': ['model/vti/accelerations/bank-and-frame.ts', 'model/vti/accelerations/index.ts', 'model/vti/intercepts/classify.ts'],

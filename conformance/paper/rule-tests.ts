@@ -125,6 +125,7 @@ export const TITLED_RULE_TESTS: Readonly<Record<string, readonly string[]>> = {
   'VTI.PAL.VP_TERMINATE.OK': ['model/vti/pal/procedures.test.ts'],
   'VTI.UNIMPL_VA.DATA': ['model/vti/address-space.test.ts'],
   'VTI.UNIMPL_VA.INSTRUCTION': ['model/vti/address-space.test.ts'],
+  'VTI.UNIMPL_VA.PROBE': ['model/vti/address-space.test.ts'],
   'VTI.UNIMPL_VA.THASH_TTAG': ['model/vti/address-space.test.ts'],
   'VTI.UNIMPL_VA.VMM': ['model/vti/address-space.test.ts'],
   'VTI.VAC.a_bsw': ['model/vti/accelerations/accelerations.test.ts'],

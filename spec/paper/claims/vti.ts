@@ -17,7 +17,7 @@ export const VTI_CLAIMS = {
     ['VTI.ORDER.PRIVILEGED_FIRST', 'VTI.NATIVE.BRANCH', 'VTI.INTERCEPT.HANDOFF']),
   'PAPER.VTI.VA-BIT': claim('VTI', 'vti', 'mechanism',
     'PSR.vm also sets how many virtual-address bits software has: with 0 all implemented bits, with 1 all but the uppermost, whose use raises unimplemented data or instruction address faults or traps; the VMM thus has address space no guest can reach.',
-    ['VTI.UNIMPL_VA.VMM', 'VTI.UNIMPL_VA.DATA', 'VTI.UNIMPL_VA.INSTRUCTION', 'VTI.UNIMPL_VA.THASH_TTAG']),
+    ['VTI.UNIMPL_VA.VMM', 'VTI.UNIMPL_VA.DATA', 'VTI.UNIMPL_VA.INSTRUCTION', 'VTI.UNIMPL_VA.THASH_TTAG', 'VTI.UNIMPL_VA.PROBE']),
   'PAPER.VTI.PAL-CONSISTENT': background('VTI', 'vti',
     'The PAL additions give VMMs one programming interface even where processor generations implement the hardware differently.',
     'a property across processor generations; the model describes one implementation per profile'),
