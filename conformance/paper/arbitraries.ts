@@ -334,7 +334,7 @@ export interface VtxStart {
 }
 
 /** The vectors that get a returning handler (VtxStart.returningHandlers). */
-export const RETURNING_VECTORS = [2, 3, 0x20, 0x30, 0x40, 0x80, 0xe0] as const;
+export const RETURNING_VECTORS = [1, 2, 3, 0x20, 0x30, 0x40, 0x80, 0xe0] as const;
 
 const P = 1n, RW = 2n, US = 4n, A = 0x20n, D = 0x40n, PS = 0x80n;
 
@@ -684,6 +684,17 @@ const msrAccess: fc.Arbitrary<GuestInstruction[]> = fc.record({
     return [ecx, { op: 'MOV_RI', dst: 2, imm: high }, ...eax, { op: 'WRMSR' }];
   });
 
+/**
+ * Single-stepping: RFLAGS with TF (and IF) set through PUSH and POPF. From the instruction after the
+ * POPF on, every instruction that completes traps (Vol. 3B §17.3.1.4); the returning #DB handler's
+ * IRET restores TF, so the rest of the program is stepped — the instructions a VMM emulates included.
+ */
+const singleStepOn: fc.Arbitrary<GuestInstruction[]> = R.map((reg) => [
+  { op: 'MOV_RI', dst: reg, imm: 0x302n },
+  { op: 'PUSH', src: reg },
+  { op: 'POPF' },
+]);
+
 /** Generated VT-x guest programs: one of the four challenge guests (with returning handlers) and up to 12 steps of every kind. */
 export const vtxEquivalencePrograms: fc.Arbitrary<{ readonly start: VtxStart; readonly steps: NonRootInput[] }> =
   fc.record({
@@ -698,6 +709,7 @@ export const vtxEquivalencePrograms: fc.Arbitrary<{ readonly start: VtxStart; re
         { arbitrary: crWrite(start.mode).map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
         { arbitrary: pagingWrite(start.mode).map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
         { arbitrary: msrAccess.map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
+        { arbitrary: singleStepOn.map((is) => is.map((instruction) => ({ kind: 'instruction' as const, instruction }))), weight: 1 },
         { arbitrary: vtxAnyEvent.map((event) => [{ kind: 'event' as const, event }]), weight: 1 },
       ), { maxLength: 12, size: 'medium' }).map((groups) => groups.flat()),
     }));

@@ -72,7 +72,7 @@ const setup = (mode: 'ia32e' | 'protected', ept: boolean): NonRootSetup => ({
   eptAd: false, breaks: [], gates: [],
   gpr: Array.from({ length: 16 }, (_, i) => BigInt(i) * 0x1111n),
   rsp: 0x18000n,
-  flags: { if: true, of: false, zf: false, df: false, ac: false, iopl3: false },
+  flags: { if: true, of: false, zf: false, df: false, ac: false, iopl3: false, tf: false },
   cpl3: false, blocking: 'none', blockingByNmi: false, activity: 'active',
   pending: { extint: null, nmi: false, init: false, sipi: null },
   cr0Extra: 0n, cr4Extra: 0n, tsc: 0x1000n, tscOffset: 0n, tscMultiplier: 1n << 48n, msrs: [],

@@ -144,9 +144,15 @@ export const EVENT_DELIVERY_RULES = {
   }),
   'EVENT.DEBUG.TRAP': archRule({
     volume: '3C', section: '24.4.2 (Table 24-4); 26.6.3; Vol. 3A 6.9',
-    statement: 'Pending debug exceptions (BS or B0–B3) are delivered as a #DB trap at the next instruction boundary, below INIT and MTF, above NMIs, interrupts and window exits; MOV-SS blocking holds them off',
+    statement: 'Pending debug exceptions (BS or B0–B3) are delivered as a #DB trap at the next instruction boundary, in the active or the HLT state (a debug exception resumes a halted processor, Vol. 2 HLT), below INIT and MTF, above NMIs, interrupts and window exits; MOV-SS blocking holds them off',
     precondition: 'the pending-debug-exceptions state has BS or a breakpoint condition',
     outcome: '#DB (exits if exception-bitmap bit 1 = 1, qualification = the conditions)', confidence: 'S',
+  }),
+  'EVENT.DEBUG.SINGLESTEP': archRule({
+    volume: '3B', section: '17.3.1.4',
+    statement: 'An instruction that completes having begun with RFLAGS.TF = 1 makes a single-step debug exception pending (BS, bit 14): a #DB trap after it (EVENT.DEBUG.TRAP). TF at the start decides, so POPF or IRET that sets TF traps only after the next instruction and one that clears it traps after itself; an instruction that faults, VM-exits before completing or ends in a software interrupt or exception (INT n, INT3, INTO taken: delivery clears TF) does not',
+    precondition: 'RFLAGS.TF = 1 when the instruction begins and the instruction completes',
+    outcome: 'pending debug exceptions |= BS', confidence: 'S',
   }),
   'EVENT.PENDING.LATCH': archRule({
     volume: '3C', section: '25.2; 26.6.2',

@@ -7,8 +7,8 @@
 import type { Confidence } from '../vtx/vm-entry/rule.js';
 
 export interface ArchRuleSpec {
-  /** SDM volume the section belongs to (3A: IA-32 system programming; 3C: VMX). */
-  readonly volume: '3A' | '3C';
+  /** SDM volume the section belongs to (3A: IA-32 system programming; 3B: debugging; 3C: VMX). */
+  readonly volume: '3A' | '3B' | '3C';
   /** June 2016 numbering; VMX chapters as in spec/vtx (entries 26, exits 27, EPT 28). */
   readonly section: string;
   readonly statement: string;

@@ -170,7 +170,8 @@ export interface NonRootSetup {
   readonly gates: readonly GateBreak[];
   readonly gpr: readonly bigint[];
   readonly rsp: bigint;
-  readonly flags: { readonly if: boolean; readonly of: boolean; readonly zf: boolean; readonly df: boolean; readonly ac: boolean; readonly iopl3: boolean };
+  /** tf: single-stepping (Vol. 3B §17.3.1.4). */
+  readonly flags: { readonly if: boolean; readonly of: boolean; readonly zf: boolean; readonly df: boolean; readonly ac: boolean; readonly iopl3: boolean; readonly tf: boolean };
   readonly cpl3: boolean;
   readonly blocking: 'none' | 'sti' | 'mov-ss';
   readonly blockingByNmi: boolean;
@@ -234,7 +235,7 @@ const setupArb = (profile: BuiltinProfileName): fc.Arbitrary<NonRootSetup> => {
     gates: fc.array(fc.record({ vector: fc.constantFrom(...VECTORS, 2, 8, 12), edit: fc.constantFrom('not-present' as const, 'bad-type' as const, 'dpl0' as const, 'bad-selector' as const) }), { maxLength: 2 }),
     gpr: fc.array(fc.constantFrom(...GPR_VALUES), { minLength: 16, maxLength: 16 }),
     rsp: fc.constantFrom(L.rsp, L.rsp, 0x17ff8n, 0x18004n, 0x20_0000n, 0x1000n, 0x100_0010n),
-    flags: fc.record({ if: fc.boolean(), of: fc.boolean(), zf: fc.boolean(), df: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), ac: fc.boolean(), iopl3: fc.boolean() }),
+    flags: fc.record({ if: fc.boolean(), of: fc.boolean(), zf: fc.boolean(), df: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), ac: fc.boolean(), iopl3: fc.boolean(), tf: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }),
     cpl3: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     blocking: fc.constantFrom('none' as const, 'none' as const, 'sti' as const, 'mov-ss' as const),
     blockingByNmi: fc.boolean(),
@@ -386,7 +387,7 @@ export const realiseNonRootCase = (c: NonRootCase): VtxState => {
   const cpl3 = u.cpl3 && u.activity !== 'hlt';
   const ifSet = u.flags.if;
   const blocking = u.blocking === 'sti' && !ifSet ? 'none' : u.blocking;
-  const rflags = 2n | (ifSet ? 0x200n : 0n) | (u.flags.df ? 0x400n : 0n) | (u.flags.of ? 0x800n : 0n) | (u.flags.zf ? 0x40n : 0n) | (u.flags.ac ? 0x4_0000n : 0n) | (u.flags.iopl3 ? 0x3000n : 0n);
+  const rflags = 2n | (ifSet ? 0x200n : 0n) | (u.flags.df ? 0x400n : 0n) | (u.flags.of ? 0x800n : 0n) | (u.flags.zf ? 0x40n : 0n) | (u.flags.ac ? 0x4_0000n : 0n) | (u.flags.iopl3 ? 0x3000n : 0n) | (u.flags.tf ? 0x100n : 0n);
   const msrs = new Map(s.cpu.msrs);
   for (const [index, value] of u.msrs) msrs.set(index, value);
   const segments = cpl3

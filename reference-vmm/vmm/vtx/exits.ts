@@ -183,6 +183,7 @@ const taskSwitch = (vm: Vm, original: InjectedEvent | null): Handled => {
 /** Handles the exit that just happened (its reason already counted by the caller). */
 export const dispatch = (vm: Vm, reason: number): Handled => {
   const original = vectoring(vm);
+  vm.singleStep = vm.tfAtExit();
   const handled = ((): Handled => {
     switch (reason) {
       case 0: return exceptionExit(vm, original);

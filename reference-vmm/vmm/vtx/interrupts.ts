@@ -41,7 +41,11 @@ const wait = (vm: Vm, on: boolean): void => {
 export const offerInterrupt = (vm: Vm, atBoundary: boolean): void => {
   const tpr = vm.tprClass();
   const v = vm.vic.deliverable(tpr);
-  if (v !== null && atBoundary && !vm.injecting && ready(vm)) {
+  // A pending debug trap (a single step, BS) comes before interrupts (Table 6-2), and an injecting
+  // entry would drop it (§26.6.3): enter without injecting, and let the window exit that follows the
+  // #DB's delivery (it outranks window exits, §26.6.3) bring the VMM back.
+  const debugTrapPending = (vm.f('GUEST_PENDING_DBG_EXCEPTIONS') & 0x5000n) !== 0n;
+  if (v !== null && atBoundary && !vm.injecting && !debugTrapPending && ready(vm)) {
     vm.vic.take(v);
     vm.inject({ vector: v, type: 'external-interrupt', errorCode: null });
   }

@@ -19,6 +19,9 @@ import type { VmxHost } from './host.js';
 import { InterruptController } from './interrupt-controller.js';
 
 export const RF = 1n << 16n;
+const TF = 1n << 8n;
+/** Pending debug exceptions: BS, the single-step condition (Table 24-4). */
+const PENDING_BS = 1n << 14n;
 export const IF = 1n << 9n;
 export const CR0_TS = 8n;
 
@@ -63,6 +66,11 @@ export class Vm {
   readonly base: bigint;
   vTpr = 0n;
   vCr3 = 0n;
+  /**
+   * RFLAGS.TF as the exiting instruction began (GUEST_RFLAGS at the exit, before any emulation writes
+   * it): an instruction the VMM completes then leaves a single-step trap pending (completeInstruction).
+   */
+  singleStep = false;
   /** The guest's PDPTE registers under shadow paging with PAE paging (pae.ts; with EPT the processor holds them). */
   guestPdptes: bigint[] = [0n, 0n, 0n, 0n];
   /** The guest's physical memory: the initial block at `base`, the rest backed on demand (guest-memory.ts). */
@@ -141,8 +149,16 @@ export class Vm {
    * The emulated instruction completed: RIP moves past it (VM-exit instruction length, §27.2.4), the
    * STI/MOV-SS blocking it was under ends with it, and RF is cleared as at any instruction completion.
    */
+  tfAtExit(): boolean {
+    return (this.f('GUEST_RFLAGS') & TF) !== 0n;
+  }
+
   completeInstruction(): void {
     this.w('GUEST_RIP', this.f('GUEST_RIP') + this.f('VM_EXIT_INSTRUCTION_LEN'));
+    // Natively the instruction would have completed with TF = 1 and trapped after itself (Vol. 3B
+    // §17.3.1.4): BS in the pending debug exceptions makes the processor deliver that #DB after VM
+    // entry (§26.6.3), and keeps the entry check on BS and TF satisfied (§26.3.1.5).
+    if (this.singleStep) this.w('GUEST_PENDING_DBG_EXCEPTIONS', this.f('GUEST_PENDING_DBG_EXCEPTIONS') | PENDING_BS);
     const i = this.f('GUEST_INTERRUPTIBILITY_INFO');
     if ((i & 3n) !== 0n) this.w('GUEST_INTERRUPTIBILITY_INFO', i & ~3n);
     const fl = this.f('GUEST_RFLAGS');

@@ -156,7 +156,10 @@ export class VmmPlatform implements GuestPlatform {
   }
 
   interrupt(vector: number): Happening[] {
-    if (this.held) { this.hostInterrupt(vector); return []; }
+    // The processor latches one external interrupt at a time (the abstraction's pending.extint, which
+    // keeps only the highest): while it holds one — a debug trap, say, took the boundary first — a
+    // second one stays with the interrupt controller, and reaches the VMM with the exit the first causes.
+    if (this.held || this.vm.host.machine.cpu.pending.extint !== null) { this.hostInterrupt(vector); return []; }
     return this.run({ kind: 'event', event: { kind: 'external-interrupt', vector } }, 'arrival');
   }
 

@@ -92,9 +92,31 @@ const withLooseStackTop = (before: VtxState, r: NonRootResult): NonRootResult =>
   return kept === cpu.rsp ? r : { ...r, alternatives: [{ ...r, state: { ...r.state, cpu: { ...cpu, rsp: kept } } }] };
 };
 
+/** `r` and its alternatives, each also with `edit` applied where that changes it. */
+const orEdited = (r: NonRootResult, edit: (cpu: VtxState['cpu']) => VtxState['cpu']): NonRootResult => {
+  const all = [r, ...(r.alternatives ?? [])].map(({ alternatives: _, ...x }) => x);
+  const edited = all.flatMap((x) => {
+    const cpu = edit(x.state.cpu);
+    return cpu === x.state.cpu ? [] : [{ ...x, state: { ...x.state, cpu } }];
+  });
+  return edited.length === 0 ? r : { ...all[0]!, alternatives: [...all.slice(1), ...edited] };
+};
+
+/**
+ * Vol. 3B §17.2.3: a debug exception may clear DR6.B0–B3 or leave them as they were; the canonical
+ * result clears them (only the conditions of this #DB are set), and keeping the earlier ones is
+ * permitted too.
+ */
+const withLooseDr6 = (before: VtxState, ev: Delivering, r: NonRootResult): NonRootResult => {
+  if (ev.vector !== 1 || ev.type !== 'hardware-exception' || ev.injected === true) return r;
+  const earlier = before.cpu.dr6 & 0xfn;
+  return earlier === 0n ? r : orEdited(r, (cpu) => ((cpu.dr6 | earlier) === cpu.dr6 ? cpu : { ...cpu, dr6: cpu.dr6 | earlier }));
+};
+
 const deliverWith = (caps: Capabilities, state: VtxState, ev: Delivering, decisions: readonly Decision[], style: FrameStyle): { result: NonRootResult; midFrame: boolean } => {
   let midFrame = false;
-  const done = (result: NonRootResult) => ({ result, midFrame });
+  // Whatever the delivery of a #DB ends in, its DR6 update may have kept B0–B3 (withLooseDr6).
+  const done = (result: NonRootResult) => ({ result: withLooseDr6(state, ev, result), midFrame });
   let current = ev;
   // One private copy of memory for the whole delivery (./attempt.ts writes into it in place).
   let s = ownMemory(state);
@@ -112,7 +134,13 @@ const deliverWith = (caps: Capabilities, state: VtxState, ev: Delivering, decisi
     if (a.kind === 'exit') {
       const info: ExitInformation = { ...a.info, ...interrupted(current) };
       // RF as the interrupted event would have pushed it (§27.3.3).
-      return done(vmExit(caps, withPushedRf(a.state, current), info, [...a.decisions, decision('EVENT.VECTORING', '27.2.3', `the exit interrupted delivery of ${describe(current)}: IDT-vectoring information ${hex(info.idtVectoringInfo)}`)]));
+      const at = withPushedRf(a.state, current);
+      const ds2 = [...a.decisions, decision('EVENT.VECTORING', '27.2.3', `the exit interrupted delivery of ${describe(current)}: IDT-vectoring information ${hex(info.idtVectoringInfo)}`)];
+      const exit = vmExit(caps, at, info, ds2);
+      // An EPT violation that sets the IDT-vectoring valid bit leaves qualification bit 12 (NMI
+      // unblocking due to IRET) undefined (§27.2.1, §27.2.3): the other value is permitted too.
+      if ((info.reason & 0xffff) !== 48) return done(exit);
+      return done({ ...exit, alternatives: [...(exit.alternatives ?? []), vmExit(caps, at, { ...info, qualification: info.qualification ^ (1n << 12n) }, ds2)] });
     }
     const x: NestedFault = realMode(a.state) ? { ...a.fault, errorCode: null } : a.fault;
     const xe: EventRecord = { vector: x.vector, type: 'hardware-exception', errorCode: x.errorCode };

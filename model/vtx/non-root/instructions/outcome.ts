@@ -15,34 +15,42 @@ import { vmExit } from '../../vm-exit/index.js';
 import { raiseEvent, type RaisedEvent } from '../exceptions.js';
 import type { NonRootResult } from '../result.js';
 import { cite } from './controls.js';
+import { decision } from '../result.js';
 import type { Gpr } from '../../../../spec/vtx/guest/instructions.js';
 import { in64BitMode, mergeReg, nextRip, reg, withRegs, withSized } from './operands.js';
 
 const RFLAGS_RF = 1n << 16n;
+const RFLAGS_TF = 1n << 8n;
+/** Pending debug exceptions: BS, the single-step condition (Table 24-4). */
+const PENDING_BS = 1n << 14n;
 
 /**
  * The instruction completed: RIP := next RIP, RFLAGS.RF := 0 (Vol. 3B §17.3.1.1: cleared when an
  * instruction completes), blocking by STI and by MOV SS that was in effect ends (Table 24-3: it lasts
  * one instruction). `after` carries the instruction's memory and VMCS effects; `changes` overrides
- * registers (branches set `rip`, IRET/POPF set `rflags`, STI/MOV SS set their blocking).
+ * registers (branches set `rip`, IRET/POPF set `rflags`, STI/MOV SS set their blocking). An
+ * instruction that began with RFLAGS.TF = 1 leaves a single-step trap pending (EVENT.DEBUG.SINGLESTEP).
  */
 export const retire = (
   before: VtxState, i: GuestInstruction, after: VtxState, changes: Partial<CpuRegisters>, decisions: readonly Decision[],
-): NonRootResult => ({
-  observation: { kind: 'retired' },
-  state: {
-    ...after,
-    cpu: {
-      ...after.cpu,
-      rip: nextRip(before, instructionLength(i)),
-      rflags: after.cpu.rflags & ~RFLAGS_RF,
-      blockingBySti: false,
-      blockingByMovSs: false,
-      ...changes,
-    },
-  },
-  decisions,
-});
+): NonRootResult => {
+  const singleStep = (before.cpu.rflags & RFLAGS_TF) !== 0n;
+  const cpu: CpuRegisters = {
+    ...after.cpu,
+    rip: nextRip(before, instructionLength(i)),
+    rflags: after.cpu.rflags & ~RFLAGS_RF,
+    blockingBySti: false,
+    blockingByMovSs: false,
+    ...changes,
+  };
+  return {
+    observation: { kind: 'retired' },
+    state: { ...after, cpu: singleStep ? { ...cpu, pendingDebug: cpu.pendingDebug | PENDING_BS } : cpu },
+    decisions: singleStep
+      ? [...decisions, decision('EVENT.DEBUG.SINGLESTEP', '17.3.1.4', 'RFLAGS.TF was 1 when the instruction began: a single-step #DB trap is pending (BS)')]
+      : decisions,
+  };
+};
 
 /**
  * `retire` with data results written to registers. Outside 64-bit mode bits 63:32 of a register are

@@ -109,6 +109,8 @@ export class NativeVtxCpu {
     const boundary = this.settle(nonRootStep(this.machine, this.caps, BOUNDARY_ONLY), 0);
     if (boundary.kind !== 'pending') return boundary;
     const g = new Guest(this.machine, this.caps);
+    // Single-step (Vol. 3B §17.3.1.4): TF as the instruction begins decides.
+    const singleStep = (this.machine.cpu.rflags & RFLAGS.TF) !== 0n;
     try {
       if (i.op === 'IN' || i.op === 'OUT') {
         // CPL > IOPL: the reference CPU's I/O-permission check decides (./io.ts).
@@ -127,6 +129,7 @@ export class NativeVtxCpu {
     cpu.rflags &= ~RFLAGS.RF;
     cpu.blockingBySti = false;
     cpu.blockingByMovSs = false;
+    if (singleStep) cpu.pendingDebug |= 1n << 14n; // BS: a #DB trap at the next boundary
     return { kind: 'retired' };
   }
 

@@ -41,7 +41,8 @@ export const atBoundary = (g: Guest): void => {
     p.sipi = null;
     exitNow(g, exitInformation(4, { qualification: BigInt(vector & 0xff) }));
   }
-  if ((cpu.pendingDebug & 0x5000n) !== 0n && act === 'active' && !cpu.blockingByMovSs) {
+  // A debug exception also resumes a halted processor (Vol. 2 HLT; EVENT.DEBUG.TRAP).
+  if ((cpu.pendingDebug & 0x5000n) !== 0n && (act === 'active' || act === 'hlt') && !cpu.blockingByMovSs) {
     const debug = cpu.pendingDebug & 0x400fn;
     cpu.pendingDebug = 0n;
     raiseEvent(g, { vector: 1, type: 'hardware-exception', errorCode: null, debug });

@@ -36,6 +36,9 @@ const arrive = (g: Guest, e: GuestEvent): void => {
   }
 };
 
+/** Pending debug exceptions: BS (Table 24-4). */
+const PENDING_BS = 1n << 14n;
+
 const mtf = (g: Guest): NonRootObservation | null =>
   g.on('proc.MONITOR_TRAP_FLAG') ? exitWith(g, exitInformation(37)) : null;
 
@@ -43,6 +46,8 @@ const runInstruction = (g: Guest, input: Extract<NonRootInput, { kind: 'instruct
   const cpu = g.cpu;
   const length = instructionLength(input.instruction);
   const x: Exec = { length, next: (cpu.rip + BigInt(length)) & MASK64, branch: null, repeat: false, setSti: false, setMovSs: false, tprCheck: false, halt: false };
+  // Single-step (Vol. 3B §17.3.1.4, EVENT.DEBUG.SINGLESTEP): TF as the instruction begins decides.
+  const singleStep = (cpu.rflags & RFLAGS.TF) !== 0n;
   try {
     try {
       executeInstruction(g, input.instruction, x);
@@ -63,6 +68,8 @@ const runInstruction = (g: Guest, input: Extract<NonRootInput, { kind: 'instruct
   cpu.blockingBySti = x.setSti;
   cpu.blockingByMovSs = x.setMovSs;
   if (x.halt) cpu.activity = 'hlt';
+  // The completed instruction leaves BS pending: a #DB trap at the next boundary (boundary.ts).
+  if (singleStep) cpu.pendingDebug |= PENDING_BS;
   if (x.tprCheck && !g.on('proc2.VIRTUAL_INTERRUPT_DELIVERY')) {
     const vtpr = g.m.readBytes((g.f('VIRTUAL_APIC_PAGE_ADDR') & ~0xfffn) + 0x80n, 1);
     if (((vtpr >> 4n) & 0xfn) < (g.f('TPR_THRESHOLD') & 0xfn)) return exitWith(g, exitInformation(43));
