@@ -9,7 +9,8 @@ import type { GuestEvent } from '../../../spec/vtx/guest/events.js';
 import { assemble, type AsmItem } from '../../guests/vtx/assemble.js';
 import { handlerOf, LAYOUT, standardGuest } from '../../guests/vtx/layout.js';
 import type { ScheduledEvent, VtxGuestProgram } from '../../guests/vtx/program.js';
-import { configWithout, runNative, runUnderVmm, type VtxGuestView } from './run.js';
+import { runUnderVmm } from './run.js';
+import { sameAsNative } from './test-support.js';
 
 /** Handlers that return at once for the vectors used here. */
 const RETURNING: AsmItem[] = [0x02, 0x30, 0xe0].flatMap((v): AsmItem[] => [{ org: handlerOf(v) }, { op: 'IRET' }]);
@@ -22,9 +23,6 @@ const at = (after: number, event: GuestEvent): ScheduledEvent => ({ after, event
 const ext = (vector: number): GuestEvent => ({ kind: 'external-interrupt', vector });
 const NMI: GuestEvent = { kind: 'nmi' };
 
-/** The deliveries a run logged: [retired count, vector]. */
-const deliveries = (v: VtxGuestView): [number, number][] => v.log.flatMap((e) => (e.kind === 'delivered' ? [[e.at, e.vector] as [number, number]] : []));
-
 const CONFIGS = {
   default: [],
   'interrupt-window polling': ['interrupt-window'],
@@ -32,59 +30,48 @@ const CONFIGS = {
   'every helping control off': ['tpr-shadow', 'interrupt-window', 'lazy-fpu', 'ept', 'msr-bitmaps'],
 } as const;
 
-/** The native run delivers `expected`; under every configuration the guest observes what it observes natively. */
-const sameAsNative = (p: VtxGuestProgram, expected: [number, number][]): void => {
-  const native = runNative(p).guestView;
-  expect(deliveries(native)).toEqual(expected);
-  for (const [name, without] of Object.entries(CONFIGS)) {
-    const vmm = runUnderVmm(p, configWithout(without)).guestView;
-    expect(deliveries(vmm), name).toEqual(expected);
-    expect(vmm, name).toEqual(native);
-  }
-};
-
 describe('virtual interrupts reach the guest in native order', () => {
   it('PAPER.USAGE.INTERRUPT-INJECTION: two interrupts arriving at one boundary: the higher vector first, the other after its IRET', () => {
     // IF = 1; 0x30 and then 0xE0 arrive after the first NOP. The first makes the VMM exit; the second
     // finds it still running and must overtake the first at the entry.
-    sameAsNative(prog([{ op: 'NOP' }, { op: 'NOP' }, { op: 'NOP' }], [at(1, ext(0x30)), at(1, ext(0xe0))], 0x202n), [[1, 0xe0], [2, 0x30]]);
+    sameAsNative(prog([{ op: 'NOP' }, { op: 'NOP' }, { op: 'NOP' }], [at(1, ext(0x30)), at(1, ext(0xe0))], 0x202n), [[1, 0xe0], [2, 0x30]], CONFIGS);
   });
 
   it('PAPER.USAGE.INTERRUPT-INJECTION: an interrupt arriving at the boundary where the guest becomes ready overtakes the one it held', () => {
     // 0x30 waits under IF = 0; STI, NOP opens the window at the boundary where 0xE0 arrives.
     const code: AsmItem[] = [{ op: 'NOP' }, { op: 'STI' }, { op: 'NOP' }, { op: 'NOP' }, { op: 'NOP' }];
-    sameAsNative(prog(code, [at(1, ext(0x30)), at(3, ext(0xe0))]), [[3, 0xe0], [4, 0x30]]);
+    sameAsNative(prog(code, [at(1, ext(0x30)), at(3, ext(0xe0))]), [[3, 0xe0], [4, 0x30]], CONFIGS);
   });
 
   it('PAPER.USAGE.INTERRUPT-INJECTION: an NMI arriving with an external interrupt is taken first, the interrupt after the NMI handler', () => {
     for (const events of [[at(0, ext(0x30)), at(0, NMI)], [at(0, NMI), at(0, ext(0x30))]]) {
-      sameAsNative(prog([{ op: 'NOP' }, { op: 'NOP' }], events, 0x202n), [[0, 2], [1, 0x30]]);
+      sameAsNative(prog([{ op: 'NOP' }, { op: 'NOP' }], events, 0x202n), [[0, 2], [1, 0x30]], CONFIGS);
     }
   });
 
   it('PAPER.USAGE.INTERRUPT-INJECTION: an NMI held by NMI blocking, unblocked by the IRET, comes before a waiting interrupt', () => {
-    sameAsNative(prog([{ op: 'NOP' }], [at(0, NMI), at(0, ext(0x30)), at(0, NMI)], 0x202n), [[0, 2], [1, 2], [2, 0x30]]);
+    sameAsNative(prog([{ op: 'NOP' }], [at(0, NMI), at(0, ext(0x30)), at(0, NMI)], 0x202n), [[0, 2], [1, 2], [2, 0x30]], CONFIGS);
   });
 });
 
 describe('virtual interrupts made deliverable by the last instruction', () => {
   it('PAPER.USAGE.INTERRUPT-INJECTION: a POPF that sets IF as the last instruction: the waiting interrupt is taken before the run ends', () => {
     const code: AsmItem[] = [{ op: 'MOV_RI', dst: 1, imm: 0x202n }, { op: 'PUSH', src: 1 }, { op: 'POPF' }];
-    sameAsNative(prog(code, [at(0, ext(0x30))]), [[3, 0x30]]);
+    sameAsNative(prog(code, [at(0, ext(0x30))]), [[3, 0x30]], CONFIGS);
   });
 
   it('PAPER.USAGE.INTERRUPT-INJECTION: STI then a last NOP (the STI shadow ends with it): taken before the run ends', () => {
-    sameAsNative(prog([{ op: 'STI' }, { op: 'NOP' }], [at(0, ext(0x30))]), [[2, 0x30]]);
+    sameAsNative(prog([{ op: 'STI' }, { op: 'NOP' }], [at(0, ext(0x30))]), [[2, 0x30]], CONFIGS);
   });
 
   it('PAPER.SOLVE.TPR.VTX: a MOV CR8 that unmasks the waiting interrupt as the last instruction: taken before the run ends', () => {
     const code: AsmItem[] = [{ op: 'MOV_RI', dst: 1, imm: 4n }, { op: 'MOV_TO_CR', cr: 8, src: 1 }, { op: 'MOV_RI', dst: 1, imm: 0n }, { op: 'MOV_TO_CR', cr: 8, src: 1 }];
-    sameAsNative(prog(code, [at(2, ext(0x30))], 0x202n), [[4, 0x30]]);
+    sameAsNative(prog(code, [at(2, ext(0x30))], 0x202n), [[4, 0x30]], CONFIGS);
   });
 
   it('PAPER.USAGE.INTERRUPT-INJECTION: the run ends as natively when the guest ends with the interrupt still masked', () => {
     const p = prog([{ op: 'NOP' }], [at(0, ext(0x30))]);
-    sameAsNative(p, []);
+    sameAsNative(p, [], CONFIGS);
     expect(runUnderVmm(p).guestView.end).toBe('done');
   });
 });

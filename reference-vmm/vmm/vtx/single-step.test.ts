@@ -4,12 +4,12 @@
  * does natively (the VMM sets BS in the pending debug exceptions, §26.6.3), and a pending single-step
  * trap comes before an interrupt arriving at the same boundary (Table 6-2), also with a second one.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { GuestEvent } from '../../../spec/vtx/guest/events.js';
 import { assemble, type AsmItem } from '../../guests/vtx/assemble.js';
 import { handlerOf, LAYOUT, standardGuest } from '../../guests/vtx/layout.js';
 import type { ScheduledEvent, VtxGuestProgram } from '../../guests/vtx/program.js';
-import { configWithout, runNative, runUnderVmm, type VtxGuestView } from './run.js';
+import { sameAsNative } from './test-support.js';
 
 const TF = 0x100n, IF = 0x200n;
 /** #DB and the interrupts used here return at once; IRET restores TF, so the whole program is stepped. */
@@ -21,28 +21,16 @@ const prog = (code: AsmItem[], events: ScheduledEvent[] = []): VtxGuestProgram =
 });
 const ext = (vector: number): GuestEvent => ({ kind: 'external-interrupt', vector });
 
-const deliveries = (v: VtxGuestView): [number, number][] => v.log.flatMap((e) => (e.kind === 'delivered' ? [[e.at, e.vector] as [number, number]] : []));
-
 const CONFIGS = { default: [], 'every helping control off': ['tpr-shadow', 'interrupt-window', 'lazy-fpu', 'ept', 'msr-bitmaps'] } as const;
-
-const sameAsNative = (p: VtxGuestProgram, expected: [number, number][]): void => {
-  const native = runNative(p).guestView;
-  expect(deliveries(native)).toEqual(expected);
-  for (const [name, without] of Object.entries(CONFIGS)) {
-    const vmm = runUnderVmm(p, configWithout(without)).guestView;
-    expect(deliveries(vmm), name).toEqual(expected);
-    expect(vmm, name).toEqual(native);
-  }
-};
 
 describe('single-step under the VT-x VMM', () => {
   it('EVENT.DEBUG.SINGLESTEP: instructions the VMM emulates trap after themselves as natively (CPUID, RDMSR, CLTS, NOP)', () => {
     // Each instruction is followed by #DB; the handler's IRET does not trap (TF = 0 as it begins).
     sameAsNative(prog([{ op: 'CPUID' }, { op: 'MOV_RI', dst: 1, imm: 0x174n }, { op: 'RDMSR' }, { op: 'CLTS' }, { op: 'NOP' }]),
-      [[1, 1], [3, 1], [5, 1], [7, 1], [9, 1]]);
+      [[1, 1], [3, 1], [5, 1], [7, 1], [9, 1]], CONFIGS);
   });
 
   it('EVENT.DEBUG.TRAP: a pending single-step trap comes before interrupts arriving at the same boundary, the higher vector next', () => {
-    sameAsNative(prog([{ op: 'NOP' }], [{ after: 1, event: ext(0x30) }, { after: 1, event: ext(0x40) }]), [[1, 1], [2, 0x40], [3, 0x30]]);
+    sameAsNative(prog([{ op: 'NOP' }], [{ after: 1, event: ext(0x30) }, { after: 1, event: ext(0x40) }]), [[1, 1], [2, 0x40], [3, 0x30]], CONFIGS);
   });
 });
