@@ -59,7 +59,8 @@ export const registersAtMsrFailure = (e: EntryEnv, guest: LoadedGuestState, fail
     if (index === MSR.IA32_EFER) efer = (data & ~EFER_LMA) | (efer & EFER_LMA);
     else written.set(index, data);
   }
-  // The PDPTE registers keep their values: only a PAE host uses them next, and its exit reloads them
-  // (VMEXIT.HOST.PDPTE), so what an entry that failed put there cannot be observed.
+  // The PDPTE registers keep their pre-entry values: only a PAE host uses them next, and the exit to it
+  // reloads them (VMEXIT.HOST.PDPTE); the reference CPU, which commits guest state only after MSR
+  // loading, makes the same choice.
   return { ...guestRegisters(e, { ...guest, efer }, e.state.cpu, written), pdpte: e.state.cpu.pdpte };
 };

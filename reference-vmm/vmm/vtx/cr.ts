@@ -18,6 +18,7 @@ import { CR0_TS } from './vm.js';
 
 const CR0_WRITABLE = 0xe005_002fn;
 const CR0 = { PE: 1n, WP: 1n << 16n, NW: 1n << 29n, CD: 1n << 30n, PG: 1n << 31n } as const;
+const EFER_LME = 1n << 8n, EFER_LMA = 1n << 10n;
 
 /** The guest's CR3: the VMM's copy under shadow paging, else the processor's. */
 const guestCr3 = (vm: Vm): bigint => (vm.config.memory === 'shadow' ? vm.vCr3 : vm.f('GUEST_CR3'));
@@ -46,7 +47,10 @@ export const movToCr0 = (vm: Vm, src: bigint): boolean => {
   if ((v & CR0.NW) !== 0n && (v & CR0.CD) === 0n) return false;
   if (vm.guestLongMode() && (v & CR0.PG) === 0n) return false;
   const old = vm.guestCr0();
-  const reload = usesPae(v, vm.guestCr4(), vm.f('GUEST_IA32_EFER')) && cr0ReloadsPdptes(old, v);
+  // EFER as the write leaves it: with LME = 1, paging on means IA-32e mode (LMA), not PAE (Vol. 3A §9.8.5).
+  const efer = vm.f('GUEST_IA32_EFER');
+  const lma = (efer & EFER_LME) !== 0n && (v & CR0.PG) !== 0n;
+  const reload = usesPae(v, vm.guestCr4(), lma ? efer | EFER_LMA : efer & ~EFER_LMA) && cr0ReloadsPdptes(old, v);
   if (reload && !loadPdptes(vm, guestCr3(vm))) return false;
   setGuestCr0(vm, v);
   if (vm.config.memory === 'shadow' && (reload || ((old ^ v) & CR0.WP) !== 0n)) flushShadow(vm);

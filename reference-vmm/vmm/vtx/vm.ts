@@ -145,14 +145,15 @@ export class Vm {
 
   setCr0Mask(v: bigint): void { if (v !== this.cr0Mask) { this.cr0Mask = v; this.w('CR0_GUEST_HOST_MASK', v); } }
 
-  /**
-   * The emulated instruction completed: RIP moves past it (VM-exit instruction length, §27.2.4), the
-   * STI/MOV-SS blocking it was under ends with it, and RF is cleared as at any instruction completion.
-   */
+  /** RFLAGS.TF of the guest as the exiting instruction began (GUEST_RFLAGS before any emulation). */
   tfAtExit(): boolean {
     return (this.f('GUEST_RFLAGS') & TF) !== 0n;
   }
 
+  /**
+   * The emulated instruction completed: RIP moves past it (VM-exit instruction length, §27.2.4), the
+   * STI/MOV-SS blocking it was under ends with it, and RF is cleared as at any instruction completion.
+   */
   completeInstruction(): void {
     this.w('GUEST_RIP', this.f('GUEST_RIP') + this.f('VM_EXIT_INSTRUCTION_LEN'));
     // Natively the instruction would have completed with TF = 1 and trapped after itself (Vol. 3B

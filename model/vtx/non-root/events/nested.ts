@@ -80,18 +80,6 @@ export const deliverEvent = (caps: Capabilities, state: VtxState, ev: Delivering
 
 const U32 = 0xffff_ffffn;
 
-/**
- * Outside 64-bit mode bits 63:32 of RSP are undefined (Vol. 1 §3.4.1.1): a handler entered on a
- * 32-bit stack (SS.B = 1) may find them zero, as the canonical result has them, or as they were
- * before the delivery. The second is an alternative wherever it differs.
- */
-const withLooseStackTop = (before: VtxState, r: NonRootResult): NonRootResult => {
-  const cpu = r.state.cpu;
-  if ((ia32eMode(r.state) && cpu.csL) || ((cpu.segments.ss.accessRights >>> 14) & 1) !== 1) return r;
-  const kept = (before.cpu.rsp & ~U32) | (cpu.rsp & U32);
-  return kept === cpu.rsp ? r : { ...r, alternatives: [{ ...r, state: { ...r.state, cpu: { ...cpu, rsp: kept } } }] };
-};
-
 /** `r` and its alternatives, each also with `edit` applied where that changes it. */
 const orEdited = (r: NonRootResult, edit: (cpu: VtxState['cpu']) => VtxState['cpu']): NonRootResult => {
   const all = [r, ...(r.alternatives ?? [])].map(({ alternatives: _, ...x }) => x);
@@ -100,6 +88,20 @@ const orEdited = (r: NonRootResult, edit: (cpu: VtxState['cpu']) => VtxState['cp
     return cpu === x.state.cpu ? [] : [{ ...x, state: { ...x.state, cpu } }];
   });
   return edited.length === 0 ? r : { ...all[0]!, alternatives: [...all.slice(1), ...edited] };
+};
+
+/**
+ * Outside 64-bit mode bits 63:32 of RSP are undefined (Vol. 1 §3.4.1.1): a handler entered on a
+ * 32-bit stack (SS.B = 1) may find them zero, as the canonical result has them, or as they were
+ * before the delivery. The second is an alternative wherever it differs.
+ */
+const withLooseStackTop = (before: VtxState, r: NonRootResult): NonRootResult => {
+  const cpu = r.state.cpu;
+  if ((ia32eMode(r.state) && cpu.csL) || ((cpu.segments.ss.accessRights >>> 14) & 1) !== 1) return r;
+  return orEdited(r, (c) => {
+    const kept = (before.cpu.rsp & ~U32) | (c.rsp & U32);
+    return kept === c.rsp ? c : { ...c, rsp: kept };
+  });
 };
 
 /**

@@ -57,12 +57,13 @@ const movToCr8 = (caps: Capabilities, s: VtxState, i: Extract<MovCr8, { op: 'MOV
   const written = [...ds, cite('CHANGED.CR8.WRITE', `"use TPR shadow" = 1: VTPR at ${hex(vtprAddress(s))} := ${hex(vtpr)}`)];
   const done = retire(s, i, after, {}, written);
   if (controlOn(s, 'proc2.VIRTUAL_INTERRUPT_DELIVERY')) {
-    return { ...done, decisions: [...written, cite('EXIT.TPR.BELOW.THRESHOLD', '"virtual-interrupt delivery" = 1: PPR virtualization instead (not modelled), no TPR-threshold exit')] };
+    return { ...done, decisions: [...done.decisions, cite('EXIT.TPR.BELOW.THRESHOLD', '"virtual-interrupt delivery" = 1: PPR virtualization instead (not modelled), no TPR-threshold exit')] };
   }
   const threshold = field(s, 'TPR_THRESHOLD') & 0xfn;
   const below = vtpr >> 4n < threshold;
   const d = cite('EXIT.TPR.BELOW.THRESHOLD', `VTPR[7:4] = ${vtpr >> 4n} ${below ? '<' : '>='} TPR threshold[3:0] = ${threshold}${below ? ': trap-like exit after the instruction' : ''}`);
-  return below ? tprBelowThreshold(caps, done.state, [...written, d]) : { ...done, decisions: [...written, d] };
+  // done.decisions: `written` and, when single-stepping, EVENT.DEBUG.SINGLESTEP.
+  return below ? tprBelowThreshold(caps, done.state, [...done.decisions, d]) : { ...done, decisions: [...done.decisions, d] };
 };
 
 const movFromCr8 = (caps: Capabilities, s: VtxState, i: Extract<MovCr8, { op: 'MOV_FROM_CR' }>): NonRootResult => {
