@@ -74,21 +74,8 @@ export interface Registers {
 
 const SEGMENT_KEYS: readonly SegmentName[] = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'];
 
+/** A deep copy: the machine's own mutable registers from a state's, and a state's from the machine's. */
 const copyRegisters = (c: CpuRegisters): Registers => {
-  const segments = {} as Record<SegmentName, Segment>;
-  for (const k of SEGMENT_KEYS) segments[k] = { ...c.segments[k] };
-  return {
-    cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, dr7: c.dr7, rsp: c.rsp, rip: c.rip, rflags: c.rflags,
-    efer: c.efer, cpl: c.cpl, csL: c.csL, inSmm: c.inSmm, inSmx: c.inSmx, a20m: c.a20m,
-    blockingByMovSs: c.blockingByMovSs, msrs: new Map(c.msrs),
-    gpr: [...c.gpr], cr2: c.cr2, cr8: c.cr8, dr: [...c.dr], dr6: c.dr6, segments,
-    gdtr: { ...c.gdtr }, idtr: { ...c.idtr },
-    blockingBySti: c.blockingBySti, blockingBySmi: c.blockingBySmi, blockingByNmi: c.blockingByNmi,
-    activity: c.activity, pendingDebug: c.pendingDebug, tsc: c.tsc, pdpte: [...c.pdpte], pending: { ...c.pending },
-  };
-};
-
-const freezeRegisters = (c: Registers): CpuRegisters => {
   const segments = {} as Record<SegmentName, Segment>;
   for (const k of SEGMENT_KEYS) segments[k] = { ...c.segments[k] };
   return {
@@ -232,7 +219,7 @@ export class Machine {
     for (const [address, data] of this.vmcs) vmcs.set(address, data.toRegion());
     return {
       vmx: this.vmx,
-      cpu: freezeRegisters(this.cpu),
+      cpu: copyRegisters(this.cpu),
       vmxonPointer: this.vmxonPointer,
       currentVmcs: this.currentVmcs,
       dualMonitorActive: this.dualMonitorActive,
